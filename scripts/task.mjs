@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Entry point of every npm script: `node scripts/task.mjs <task> [args...]`.
+//
+// It makes sure a Node 24 and the npm dependencies are there (see toolchain.mjs), re-runs itself
+// under that Node, then runs the task. Tasks print what they do; a failing step exits non-zero.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDependencies, ensureNode24, envWithNode, log, repoRoot } from './toolchain.mjs';
+
+const [task = 'help', ...rest] = process.argv.slice(2);
+
+if (process.versions.node.split('.')[0] !== '24' && !process.env.INSIGHT_PROOF_NO_REEXEC) {
+  // Re-run this very script under Node 24, with Node 24 first on PATH for child processes.
+  const node24 = ensureNode24();
+  const child = spawn(node24, [process.argv[1], task, ...rest], {
+    stdio: 'inherit',
+    env: envWithNode(node24, { INSIGHT_PROOF_NO_REEXEC: '1' }),
+  });
+  forwardSignals(child);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+} else {
+  const env = envWithNode(process.execPath);
+  process.env.PATH = env.PATH;
+  try {
+    if (task !== 'help') ensureDependencies(process.execPath);
+    if (task in tasks) await tasks[task](rest);
+    else help();
+  } catch (error) {
+    log(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+}
+
+function forwardSignals(child) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+}
+
+function bin(name) {
+  return join(repoRoot, 'node_modules', '.bin', name);
+}
+
+/** Runs a step; resolves with its captured stdout when `capture` is set (still echoed live). */
+function step(title, command, args, { capture = false, env = {} } = {}) {
+  log(`▶ ${title}`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      stdio: ['inherit', capture ? 'pipe' : 'inherit', 'inherit'],
+      env: { ...process.env, ...env },
+    });
+    forwardSignals(child);
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolvePromise(output);
+      else {
+        const error = new Error(`${title} failed (${code ?? signal}).`);
+        error.output = output;
+        reject(error);
+      }
+    });
+  });
+}
+
+const build = (production = false) =>
+  step(production ? 'build (production)' : 'build', process.execPath, ['esbuild.mjs', ...(production ? ['--production'] : [])]);
+
+/** Counts from the node:test spec reporter's closing lines ("ℹ pass 12"). */
+function nodeTestCounts(output) {
+  const count = (label) => Number(output.match(new RegExp(`ℹ ${label} (\\d+)`))?.[1] ?? 0);
+  return { passed: count('pass'), failed: count('fail'), skipped: count('skipped') + count('todo') };
+}
+
+async function unit() {
+  const output = await step('unit tests (node:test, Node ' + process.versions.node + ')', process.execPath, [
+    '--test',
+    '--test-reporter=spec',
+    '--test-timeout=120000',
+    'test/unit/**/*.test.ts',
+  ], { capture: true }).catch((error) => {
+    const counts = nodeTestCounts(error.output ?? '');
+    printSummary('unit', counts);
+    throw error;
+  });
+  return nodeTestCounts(output);
+}
+
+async function integration() {
+  const resultFile = join(repoRoot, 'out', 'integration-result.json');
+  rmSync(resultFile, { force: true });
+  mkdirSync(join(repoRoot, 'out'), { recursive: true });
+  try {
+    await step('integration tests (real VS Code)', process.execPath, ['test/harness/run-integration.mjs'], {
+      env: { INSIGHT_PROOF_RESULT_FILE: resultFile },
+    });
+  } finally {
+    if (!existsSync(resultFile)) log('The integration run reported no result.');
+  }
+  return JSON.parse(readFileSync(resultFile, 'utf8'));
+}
+
+function printSummary(label, { passed, failed, skipped = 0 }) {
+  console.log(`${label}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+}
+
+const tasks = {
+  async build(args) {
+    await build(args.includes('--production'));
+  },
+  async typecheck() {
+    await step('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', '.']);
+  },
+  async lint() {
+    await step('lint (eslint)', bin('eslint'), ['--max-warnings=0', '.']);
+  },
+  async unit() {
+    printSummary('unit', await unit());
+  },
+  async integration() {
+    await build();
+    printSummary('integration', await integration());
+  },
+  async test() {
+    await tasks.typecheck();
+    await tasks.lint();
+    await build();
+    const unitCounts = await unit();
+    const integrationCounts = await integration();
+    printSummary('unit', unitCounts);
+    printSummary('integration', integrationCounts);
+    const total = {
+      passed: unitCounts.passed + integrationCounts.passed,
+      failed: unitCounts.failed + integrationCounts.failed,
+      skipped: (unitCounts.skipped ?? 0) + (integrationCounts.skipped ?? 0),
+    };
+    printSummary('all', total);
+    if (total.failed > 0 || total.passed === 0) process.exitCode = 1;
+  },
+  async package() {
+    // vsce runs `vscode:prepublish` (the production build) itself.
+    mkdirSync(join(repoRoot, 'out'), { recursive: true });
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    const vsix = join('out', `${pkg.name}-${pkg.version}.vsix`);
+    await step('package (vsce)', bin('vsce'), ['package', '--no-dependencies', '--out', vsix]);
+    await step('package contents', bin('vsce'), ['ls', '--no-dependencies']);
+  },
+  async start(args) {
+    await build();
+    await step('start VS Code with Insight Proof', process.execPath, ['scripts/start.mjs', ...args]);
+  },
+};
+
+function help() {
+  console.log(`usage: node scripts/task.mjs <${Object.keys(tasks).join('|')}>`);
+}

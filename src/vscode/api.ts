@@ -1,0 +1,13 @@
+import type * as vscode from 'vscode';
+import type { Hierarchy } from '../core/hierarchy.ts';
+import type { TreeNode } from './hierarchyTree.ts';
+
+/** What `activate()` returns: `vscode.extensions.getExtension('insight-proof.insight-proof').exports`. */
+export interface InsightProofApi {
+  /** Version of this API object; bumped on incompatible changes. */
+  readonly apiVersion: 1;
+  /** JSON snapshots of every hierarchy, in the DESIGN.md shape (deep copies). */
+  getHierarchies(): Hierarchy[];
+  /** The Proof Hierarchy view's data, as the view itself reads it. */
+  readonly tree: vscode.TreeDataProvider<TreeNode>;
+}
