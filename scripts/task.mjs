@@ -10,28 +10,6 @@ import { ensureDependencies, ensureNode24, envWithNode, log, repoRoot } from './
 
 const [task = 'help', ...rest] = process.argv.slice(2);
 
-if (process.versions.node.split('.')[0] !== '24' && !process.env.INSIGHT_PROOF_NO_REEXEC) {
-  // Re-run this very script under Node 24, with Node 24 first on PATH for child processes.
-  const node24 = ensureNode24();
-  const child = spawn(node24, [process.argv[1], task, ...rest], {
-    stdio: 'inherit',
-    env: envWithNode(node24, { INSIGHT_PROOF_NO_REEXEC: '1' }),
-  });
-  forwardSignals(child);
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
-} else {
-  const env = envWithNode(process.execPath);
-  process.env.PATH = env.PATH;
-  try {
-    if (task !== 'help') ensureDependencies(process.execPath);
-    if (task in tasks) await tasks[task](rest);
-    else help();
-  } catch (error) {
-    log(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  }
-}
-
 function forwardSignals(child) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));
@@ -148,8 +126,7 @@ const tasks = {
     mkdirSync(join(repoRoot, 'out'), { recursive: true });
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     const vsix = join('out', `${pkg.name}-${pkg.version}.vsix`);
-    await step('package (vsce)', bin('vsce'), ['package', '--no-dependencies', '--out', vsix]);
-    await step('package contents', bin('vsce'), ['ls', '--no-dependencies']);
+    await step('package (vsce)', bin('vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix]);
   },
   async start(args) {
     await build();
@@ -159,4 +136,26 @@ const tasks = {
 
 function help() {
   console.log(`usage: node scripts/task.mjs <${Object.keys(tasks).join('|')}>`);
+}
+
+if (process.versions.node.split('.')[0] !== '24' && !process.env.INSIGHT_PROOF_NO_REEXEC) {
+  // Re-run this very script under Node 24, with Node 24 first on PATH for child processes.
+  const node24 = ensureNode24();
+  const child = spawn(node24, [process.argv[1], task, ...rest], {
+    stdio: 'inherit',
+    env: envWithNode(node24, { INSIGHT_PROOF_NO_REEXEC: '1' }),
+  });
+  forwardSignals(child);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+} else {
+  const env = envWithNode(process.execPath);
+  process.env.PATH = env.PATH;
+  try {
+    if (task !== 'help') ensureDependencies(process.execPath);
+    if (task in tasks) await tasks[task](rest);
+    else help();
+  } catch (error) {
+    log(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
 }
