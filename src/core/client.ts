@@ -178,6 +178,8 @@ class OpenAICompatibleClient implements ModelClient {
   private readonly baseUrl: string | undefined;
   private readonly configError: ModelError | undefined;
   private sdk: Promise<OpenAI> | undefined;
+  /** The SDK's timeout error class, for instanceof checks (class names do not survive minification). */
+  private timeoutErrorClass: (new (...args: never[]) => Error) | undefined;
   /** Set once the server rejected `response_format`: later requests go without it straight away. */
   private jsonSchemaUnsupported = false;
 
@@ -242,7 +244,7 @@ class OpenAICompatibleClient implements ModelClient {
       }
       const availableModels = statusOf(error) === 404 ? await this.modelsForExplanation() : undefined;
       const described = describeError(error, { ...this.context(request.model), partial, attempts: requests, ...(availableModels ? { availableModels } : {}) });
-      this.log('error', `The ${request.stage} request failed: ${described.message}`);
+      this.log('warn', `The ${request.stage} request failed: ${described.message}`);
       throw described;
     }
   }
@@ -342,7 +344,8 @@ class OpenAICompatibleClient implements ModelClient {
     } catch (error) {
       if (error instanceof CallbackError) throw error.error;
       // Text the splitter still held back (a possible partial tag) is part of the partial answer.
-      return { ok: false, reason: timedOut ? 'timeout' : userSignal?.aborted ? 'aborted' : 'failed', error, partial: finalSplit(), emitted };
+      const sdkTimedOut = this.timeoutErrorClass !== undefined && error instanceof this.timeoutErrorClass;
+      return { ok: false, reason: timedOut || sdkTimedOut ? 'timeout' : userSignal?.aborted ? 'aborted' : 'failed', error, partial: finalSplit(), emitted };
     } finally {
       clearTimeout(timer);
       userSignal?.removeEventListener('abort', onUserAbort);
@@ -364,8 +367,9 @@ class OpenAICompatibleClient implements ModelClient {
   private client(): Promise<OpenAI> {
     if (this.configError) return Promise.reject(this.configError);
     this.sdk ??= loadSdk().then(
-      ({ default: OpenAIClient }) =>
-        new OpenAIClient({
+      ({ default: OpenAIClient, APIConnectionTimeoutError }) => {
+        this.timeoutErrorClass = APIConnectionTimeoutError;
+        return new OpenAIClient({
           baseURL: this.baseUrl,
           // The SDK insists on a key; local servers need none, so then the Authorization header is dropped below.
           apiKey: this.config.apiKey || 'no-key-configured',
@@ -376,7 +380,8 @@ class OpenAICompatibleClient implements ModelClient {
           timeout: this.config.timeoutMs,
           logLevel: 'off',
           defaultHeaders: this.config.apiKey ? {} : { Authorization: null },
-        }),
+        });
+      },
       (error: unknown) => {
         this.sdk = undefined;
         throw new ModelError('config', `The bundled openai library could not be loaded (${error instanceof Error ? error.message : String(error)}); reinstall Insight Proof.`, { cause: error });

@@ -73,7 +73,7 @@ export const SETTING_HINTS = {
   baseUrl: 'the base URL setting (insightProof.baseUrl / --base-url)',
   model: 'the model setting (insightProof.model / --model)',
   apiKey: 'the "Insight Proof: Set API Key" command (or INSIGHT_PROOF_API_KEY for the CLI)',
-  timeout: 'the timeout setting (insightProof.timeoutSeconds / --timeout)',
+  timeout: 'the timeout setting (insightProof.requestTimeoutSeconds / --timeout)',
   maxTokens: 'the max tokens setting (insightProof.maxTokens / --max-tokens)',
 } as const;
 
@@ -91,8 +91,8 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     if (secret && secret.trim().length >= 4) result = result.split(secret).join(REDACTED);
   }
   return result
-    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=*-]{6,}/gi, `$1${REDACTED}`)
-    .replace(/\bsk-[A-Za-z0-9_*.-]{6,}/g, REDACTED);
+    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=*-]{5,}[A-Za-z0-9_~+/=*-]/gi, `$1${REDACTED}`)
+    .replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, REDACTED);
 }
 
 /** A URL for messages: without user name, password, query or fragment. */
@@ -174,10 +174,11 @@ function readShape(error: unknown): ErrorShape {
   };
 }
 
-/** The server's own words, made safe to quote inside one sentence. */
+/** The server's own words, made safe to quote inside one sentence: its first sentence, redacted and short. */
 function quoteServer(text: string, secrets: readonly (string | undefined)[]): string {
-  const flat = redactSecrets(text, secrets).replace(/\s+/g, ' ').trim().replace(/[.;:\s]+$/, '');
-  return flat.length > 160 ? `${flat.slice(0, 157)}…` : flat;
+  const flat = redactSecrets(text, secrets).replace(/\s+/g, ' ').trim();
+  const firstSentence = (flat.split(/(?<=[.!?])\s+(?=[A-Z])/)[0] ?? '').replace(/[.;:\s]+$/, '');
+  return firstSentence.length > 160 ? `${firstSentence.slice(0, 157)}…` : firstSentence;
 }
 
 function withDetail(status: number, serverText: string): string {
@@ -228,8 +229,8 @@ function formatModelList(models: readonly string[]): string {
 }
 
 function seconds(ms: number): string {
-  const value = ms / 1000;
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} s`;
+  // 300000 -> "300 s", 1500 -> "1.5 s", 150 -> "0.15 s"
+  return `${Number((ms / 1000).toFixed(ms < 1000 ? 2 : 1))} s`;
 }
 
 /**
@@ -305,15 +306,16 @@ export function describeError(error: unknown, context: ErrorContext): ModelError
   if (codes.has('ECONNREFUSED') || codes.has('EHOSTUNREACH') || codes.has('ENETUNREACH') || codes.has('EADDRNOTAVAIL')) {
     return make('connection', `Could not connect to ${url}; start the model server or fix ${SETTING_HINTS.baseUrl}.`);
   }
-  if (shape.name === 'APIConnectionTimeoutError' || codes.has('UND_ERR_HEADERS_TIMEOUT') || codes.has('UND_ERR_BODY_TIMEOUT') || codes.has('ETIMEDOUT') || codes.has('UND_ERR_CONNECT_TIMEOUT')) {
+  // Class names do not survive minification; the SDK's fixed messages do.
+  if (shape.name === 'APIConnectionTimeoutError' || /^Request timed out/i.test(shape.message) || codes.has('UND_ERR_HEADERS_TIMEOUT') || codes.has('UND_ERR_BODY_TIMEOUT') || codes.has('ETIMEDOUT') || codes.has('UND_ERR_CONNECT_TIMEOUT')) {
     if (context.timeoutMs !== undefined) return make('timeout', timeoutMessage(url, context.timeoutMs, partial));
     return make('timeout', `The model server at ${url} did not answer in time; raise ${SETTING_HINTS.timeout} if the model is just slow, or check the server.`);
   }
-  if (shape.name === 'APIUserAbortError' || (error instanceof Error && error.name === 'AbortError')) {
+  if (shape.name === 'APIUserAbortError' || /^Request was aborted/i.test(shape.message) || (error instanceof Error && error.name === 'AbortError')) {
     return make('aborted', cancelledMessage(partial));
   }
   if (error instanceof SyntaxError || /malformed|could not parse|unexpected token|not valid json/i.test(shape.message)) {
-    return make('stream-cut', `The model server sent malformed data after ${partial.content.length} characters; the partial answer was kept; try again or check the server.`);
+    return make('stream-cut', `The model server sent malformed data after ${characters(partial.content.length)}; the partial answer was kept; try again or check the server.`);
   }
   if (isDroppedConnection(shape)) {
     return make('stream-cut', streamCutMessage(url, partial));
@@ -326,26 +328,30 @@ export function describeError(error: unknown, context: ErrorContext): ModelError
   return make('connection', `The request to ${url} failed${detail ? ` (${detail})` : ''}; check ${SETTING_HINTS.baseUrl} and that the server is running.`);
 }
 
+function characters(count: number): string {
+  return count === 1 ? '1 character' : `${count} characters`;
+}
+
 export function cancelledMessage(partial: PartialAnswer): string {
   const kept = partial.content.length + partial.reasoning.length;
-  return kept > 0 ? `Generation was cancelled; the ${kept} characters received so far were kept.` : 'Generation was cancelled before the model answered.';
+  return kept > 0 ? `Generation was cancelled; the ${characters(kept)} received so far were kept.` : 'Generation was cancelled before the model answered.';
 }
 
 export function streamCutMessage(url: string, partial: PartialAnswer): string {
-  return `The connection to ${url} dropped after ${partial.content.length} characters of the answer; the partial answer was kept; try again.`;
+  return `The connection to ${url} dropped after ${characters(partial.content.length)} of the answer; the partial answer was kept; try again.`;
 }
 
 export function timeoutMessage(url: string, timeoutMs: number, partial: PartialAnswer): string {
   const received = partial.content.length + partial.reasoning.length;
   return received > 0
-    ? `The model server at ${url} stalled for ${seconds(timeoutMs)} after ${received} characters; the partial answer was kept; raise ${SETTING_HINTS.timeout} if the model is just slow, or try again.`
+    ? `The model server at ${url} stalled for ${seconds(timeoutMs)} after ${characters(received)}; the partial answer was kept; raise ${SETTING_HINTS.timeout} if the model is just slow, or try again.`
     : `The model server at ${url} sent no answer within ${seconds(timeoutMs)}; raise ${SETTING_HINTS.timeout} if the model is just slow, or check the server.`;
 }
 
 export function emptyAnswerMessage(partial: PartialAnswer, finishReason: string | null): string {
   if (partial.reasoning.trim() !== '') {
     const cutOff = finishReason === 'length' ? ' and hit the token limit' : '';
-    return `The model only produced reasoning (${partial.reasoning.length} characters)${cutOff} and no answer; raise ${SETTING_HINTS.maxTokens} so it can finish, or try again.`;
+    return `The model only produced reasoning (${characters(partial.reasoning.length)})${cutOff} and no answer; raise ${SETTING_HINTS.maxTokens} so it can finish, or try again.`;
   }
   return `The model returned an empty answer; try again, or check ${SETTING_HINTS.model} and the prompt template.`;
 }
