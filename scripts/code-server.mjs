@@ -7,7 +7,7 @@
 //
 // Built-in modules only: this runs before anything but the repository's node_modules exists.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheRoot, envWithNode, ensureNode24, findNpmCli } from './toolchain.mjs';
 
@@ -150,11 +150,10 @@ export async function startCodeServer({ workspaceFolder, runDir, log = defaultLo
     } catch {
       // It has exited already.
     }
-    await Promise.race([exited, delay(5000)]);
+    await Promise.race([exited, delay(2000)]);
     for (const signal of ['SIGTERM', 'SIGKILL']) {
-      if (!groupAlive(pid)) break;
-      killGroup(pid, signal);
-      await delay(signal === 'SIGTERM' ? 1000 : 100);
+      if (!(await groupGone(pid, 0))) killGroup(pid, signal);
+      if (await groupGone(pid, 2000)) break;
     }
     logStream.end();
   }
@@ -228,6 +227,8 @@ const QUIET_SETTINGS = {
   'extensions.autoUpdate': false,
   'security.workspace.trust.enabled': false,
   'git.openRepositoryInParentFolders': 'never',
+  // No chat panel or agent host: nothing here can sign in, and they only add load and log noise.
+  'chat.disableAIFeatures': true,
 };
 
 /** Sends a signal to a whole process group; true when the group existed. */
@@ -240,8 +241,38 @@ export function killGroup(pid, signal) {
   }
 }
 
-export function groupAlive(pid) {
-  return killGroup(pid, 0);
+/**
+ * True while a process of the group is still running. Zombies do not count: a child whose parent
+ * died first is reparented to init, which may reap it only later, but it no longer runs.
+ */
+export function groupAlive(pgid) {
+  if (!killGroup(pgid, 0)) return false;
+  let entries;
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true;
+  }
+  return entries.some((entry) => {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name: state, ppid, pgrp, ...
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(group) === pgid && state !== 'Z';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Polls until no process of the group is left; false when some still are after `timeoutMs`. */
+async function groupGone(pid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await delay(50);
+  }
+  return true;
 }
 
 function delay(ms) {

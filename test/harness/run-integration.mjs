@@ -49,6 +49,9 @@ const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/** Set once a signal asks us to stop: from then on the interrupted run's own errors are not news. */
+let interrupted = false;
+
 function log(message) {
   process.stderr.write(`[integration] ${message}\n`);
 }
@@ -71,6 +74,8 @@ function cleanup() {
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
   process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
     log(`${signal} received; stopping what this run started.`);
     void cleanup().finally(() => process.exit(code));
   });
@@ -165,7 +170,7 @@ async function runInCodeServer(workspace) {
     if (exitCode !== 0 || !result || result.failed > 0) await screenshot(page);
     return { exitCode, result };
   } catch (error) {
-    if (page) await screenshot(page);
+    if (page && !interrupted) await screenshot(page);
     throw error;
   }
 }
@@ -338,7 +343,7 @@ let exitCode;
 try {
   exitCode = await main();
 } catch (error) {
-  log(error instanceof Error ? error.message : String(error));
+  if (!interrupted) log(error instanceof Error ? error.message : String(error));
   exitCode = 1;
 }
 await cleanup();
