@@ -11,6 +11,8 @@
 //   Retry-After, and never retrying once text has streamed in (that would duplicate it);
 // - a per-client memory of servers that reject `response_format`, with a plain-text fallback;
 // - every failure becomes a ModelError with one actionable sentence (errors.ts).
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type OpenAI from 'openai';
 import type * as OpenAIModule from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
@@ -116,6 +118,114 @@ let sdkModule: Promise<typeof OpenAIModule> | undefined;
 function loadSdk(): Promise<typeof OpenAIModule> {
   sdkModule ??= import('openai');
   return sdkModule;
+}
+
+function abortError(signal: AbortSignal | undefined | null): unknown {
+  return signal?.reason instanceof Error && signal.reason.name === 'AbortError' ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');
+}
+
+/**
+ * `fetch` for the SDK over node:http(s). Node's built-in fetch (undici) gives up after 300 s
+ * without response headers or between two body chunks, whatever timeout the SDK was given, and a
+ * local server that loads a large model before its first byte can take longer. This fetch has no
+ * timeouts of its own: the client's timer (EndpointConfig.timeoutMs) decides. It also goes through
+ * node:http's global agents, which is where VS Code applies the user's proxy settings.
+ */
+export function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const signal = init.signal;
+    if (signal?.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const body = init.body;
+    if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      reject(new TypeError('Only string and byte request bodies are supported.'));
+      return;
+    }
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, key) => {
+      headers[key] = value;
+    });
+    // Uncompressed answers: nothing to decode, and streamed chunks are not held in a decompressor.
+    headers['accept-encoding'] = 'identity';
+    if (body !== undefined && body !== null) headers['content-length'] = String(Buffer.byteLength(body));
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const outgoing = send(url, { method: init.method ?? 'GET', headers });
+    let incoming: IncomingMessage | undefined;
+    const onAbort = (): void => {
+      const error = abortError(signal) as Error;
+      outgoing.destroy(error);
+      incoming?.destroy(error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const detach = (): void => signal?.removeEventListener('abort', onAbort);
+    outgoing.on('error', (error) => {
+      detach();
+      reject(error);
+    });
+    outgoing.on('response', (response) => {
+      incoming = response;
+      response.on('close', detach);
+      const responseHeaders = new Headers();
+      for (let index = 0; index + 1 < response.rawHeaders.length; index += 2) {
+        responseHeaders.append(response.rawHeaders[index]!, response.rawHeaders[index + 1]!);
+      }
+      const status = response.statusCode ?? 502;
+      const withoutBody = status === 204 || status === 205 || status === 304 || init.method === 'HEAD';
+      if (withoutBody) response.resume();
+      resolve(
+        new Response(withoutBody ? null : webStream(response), {
+          status,
+          statusText: response.statusMessage ?? '',
+          headers: responseHeaders,
+        }),
+      );
+    });
+    outgoing.end(body ?? undefined);
+  });
+}
+
+/**
+ * A response body as a web stream, with back-pressure. (Readable.toWeb does the same with noticeably
+ * more work per chunk, and a streamed answer arrives in thousands of small chunks.)
+ */
+function webStream(response: IncomingMessage): ReadableStream<Uint8Array> {
+  let settled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        response.on('data', (chunk: Buffer) => {
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 1) <= 0) response.pause();
+        });
+        response.once('end', () => {
+          if (settled) return;
+          settled = true;
+          controller.close();
+        });
+        response.once('error', (error) => {
+          if (settled) return;
+          settled = true;
+          controller.error(error);
+        });
+        response.once('close', () => {
+          if (settled) return;
+          settled = true;
+          controller.error(Object.assign(new Error('The connection closed before the answer was complete.'), { code: 'ECONNRESET' }));
+        });
+      },
+      pull() {
+        response.resume();
+      },
+      cancel() {
+        settled = true;
+        response.destroy();
+      },
+    },
+    { highWaterMark: 64 },
+  );
 }
 
 /** Reads `retry-after-ms` or `Retry-After` (seconds or an HTTP date) from an error's response headers; milliseconds. */
@@ -267,13 +377,22 @@ class OpenAICompatibleClient implements ModelClient {
     const onUserAbort = (): void => controller.abort();
     userSignal?.addEventListener('abort', onUserAbort, { once: true });
     let timedOut = false;
+    // One timer for the whole attempt: each chunk only notes the time, and the timer, when it
+    // fires, sleeps again for whatever is left (re-arming a timer per chunk costs more than reading it).
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const armIdleTimer = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+    let lastActivity = performance.now();
+    const checkIdle = (): void => {
+      const idle = performance.now() - lastActivity;
+      if (idle >= this.config.timeoutMs) {
         timedOut = true;
         controller.abort();
-      }, this.config.timeoutMs);
+      } else {
+        timer = setTimeout(checkIdle, this.config.timeoutMs - idle);
+      }
+    };
+    const armIdleTimer = (): void => {
+      lastActivity = performance.now();
+      timer ??= setTimeout(checkIdle, this.config.timeoutMs);
     };
 
     // Deltas are split as they arrive so the answer streams; the result is split again from the
@@ -379,6 +498,7 @@ class OpenAICompatibleClient implements ModelClient {
           maxRetries: 0,
           timeout: this.config.timeoutMs,
           logLevel: 'off',
+          fetch: nodeFetch,
           defaultHeaders: this.config.apiKey ? {} : { Authorization: null },
         });
       },
