@@ -129,9 +129,10 @@ function abortError(signal: AbortSignal | undefined | null): unknown {
  * without response headers or between two body chunks, whatever timeout the SDK was given, and a
  * local server that loads a large model before its first byte can take longer. This fetch has no
  * timeouts of its own: the client's timer (EndpointConfig.timeoutMs) decides. It also goes through
- * node:http's global agents, which is where VS Code applies the user's proxy settings.
+ * node:http's global agents, which is where VS Code applies the user's proxy settings. Redirects are
+ * followed within the same origin only.
  */
-export function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+export function nodeFetch(input: string | URL | Request, init: RequestInit = {}, redirects = 0): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const signal = init.signal;
@@ -173,6 +174,20 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
         responseHeaders.append(response.rawHeaders[index]!, response.rawHeaders[index + 1]!);
       }
       const status = response.statusCode ?? 502;
+      const location = responseHeaders.get('location');
+      const method = (init.method ?? 'GET').toUpperCase();
+      if (location !== null && REDIRECTS.has(status) && redirects < MAX_REDIRECTS) {
+        const target = new URL(location, url);
+        // Same origin only, so the API key never travels to another host; a redirect elsewhere
+        // reaches the caller, whose message names the new address to configure instead.
+        const keepsMethod = status === 307 || status === 308 || method === 'GET' || method === 'HEAD';
+        if (target.origin === url.origin && keepsMethod) {
+          response.resume();
+          detach();
+          resolve(nodeFetch(target, init, redirects + 1));
+          return;
+        }
+      }
       const withoutBody = status === 204 || status === 205 || status === 304 || init.method === 'HEAD';
       if (withoutBody) response.resume();
       resolve(
@@ -186,6 +201,9 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
     outgoing.end(body ?? undefined);
   });
 }
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 /**
  * A response body as a web stream, with back-pressure. (Readable.toWeb does the same with noticeably

@@ -174,6 +174,16 @@ function readShape(error: unknown): ErrorShape {
   };
 }
 
+function headerOf(error: unknown, name: string): string | undefined {
+  const headers = typeof error === 'object' && error !== null ? (error as Record<string, unknown>).headers : undefined;
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  if (typeof headers === 'object' && headers !== null) {
+    const value = (headers as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+  return undefined;
+}
+
 /** The server's own words, made safe to quote inside one sentence: its first sentence, redacted and short. */
 function quoteServer(text: string, secrets: readonly (string | undefined)[]): string {
   const flat = redactSecrets(text, secrets).replace(/\s+/g, ' ').trim();
@@ -271,6 +281,17 @@ export function describeError(error: unknown, context: ErrorContext): ModelError
       return make(
         'not-found',
         `${url} has no chat completions endpoint (404); ${SETTING_HINTS.baseUrl} must be the API root that ends before /chat/completions, usually …/v1 as in http://localhost:8000/v1.`,
+        status,
+      );
+    }
+    if (status >= 300 && status < 400) {
+      const location = headerOf(error, 'location');
+      const target = location ? displayUrl(location).replace(/\/(chat\/completions|completions|models)$/, '') : undefined;
+      return make(
+        'not-found',
+        target
+          ? `${url} redirects to ${target} (${status}); set ${SETTING_HINTS.baseUrl} to the new address.`
+          : `${url} answered with a redirect (${status}) and no new address; check ${SETTING_HINTS.baseUrl}.`,
         status,
       );
     }

@@ -1,6 +1,7 @@
 // The model client against a real HTTP server (the scripted one), through the real `openai` SDK.
 // Timeouts and backoffs are small so the whole file runs in a few seconds.
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createModelClient, retryAfterMs, retryDelayMs, type ChatRequest, type ClientOptions, type EndpointConfig, type StreamDelta } from '../../src/core/client.ts';
@@ -427,6 +428,59 @@ describe('failures end in one actionable sentence', () => {
     const error = await failure(client().chat(request({ stage: 'proof' })));
     assert.equal(error.kind, 'empty');
     assert.match(error.message, /only produced reasoning/);
+  });
+});
+
+describe('redirects', () => {
+  /** A server that redirects every request to `location(path)`, and answers /v1/chat/completions itself with one SSE answer. */
+  async function redirectingServer(status: number, location: (path: string) => string): Promise<{ url: string; authorizations: (string | undefined)[]; close: () => Promise<void> }> {
+    const authorizations: (string | undefined)[] = [];
+    const redirector = createHttpServer((incoming, outgoing) => {
+      incoming.resume();
+      incoming.on('end', () => {
+        authorizations.push(incoming.headers.authorization);
+        if (incoming.url === '/v1/chat/completions') {
+          outgoing.writeHead(200, { 'content-type': 'text/event-stream' });
+          outgoing.end(`data: ${JSON.stringify({ id: 'r', object: 'chat.completion.chunk', created: 0, model: MODEL, choices: [{ index: 0, delta: { content: 'moved' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+          return;
+        }
+        outgoing.writeHead(status, { location: location(incoming.url ?? '/') });
+        outgoing.end();
+      });
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    const address = redirector.address();
+    assert.ok(address !== null && typeof address === 'object');
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      authorizations,
+      close: () => new Promise<void>((resolve) => {
+        redirector.closeAllConnections();
+        redirector.close(() => resolve());
+      }),
+    };
+  }
+
+  test('a same-origin 308 is followed, with the key', async () => {
+    const redirector = await redirectingServer(308, (path) => path.replace('/old', ''));
+    try {
+      const result = await client({ baseUrl: `${redirector.url}/old/v1` }).chat(request());
+      assert.equal(result.content, 'moved');
+      assert.deepEqual(redirector.authorizations, [`Bearer ${CANARY_KEY}`, `Bearer ${CANARY_KEY}`]);
+    } finally {
+      await redirector.close();
+    }
+  });
+
+  test('a redirect to another server is not followed: the key stays home and the message names the new address', async () => {
+    const redirector = await redirectingServer(301, () => `${baseUrl}/chat/completions`);
+    try {
+      const error = await failure(client({ baseUrl: `${redirector.url}/api/v1` }).chat(request()));
+      assert.equal(error.message, `${redirector.url}/api/v1 redirects to ${baseUrl} (301); set the base URL setting (insightProof.baseUrl / --base-url) to the new address.`);
+      assert.equal(server.requests.length, 0);
+    } finally {
+      await redirector.close();
+    }
   });
 });
 
