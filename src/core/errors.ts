@@ -271,7 +271,8 @@ export function describeError(error: unknown, context: ErrorContext): ModelError
         : make('auth', `The server rejected the API key (401); set a valid key with ${SETTING_HINTS.apiKey}.`, status);
     }
     if (status === 403) {
-      return make('forbidden', `The server rejected the API key for model "${context.model}" (403: access denied); check the key's permissions or set another key with ${SETTING_HINTS.apiKey}.`, status);
+      const forModel = context.model ? ` for model "${context.model}"` : '';
+      return make('forbidden', `The server rejected the API key${forModel} (403: access denied); check the key's permissions or set another key with ${SETTING_HINTS.apiKey}.`, status);
     }
     if (status === 404) {
       if (isModelNotFound(error) || (context.availableModels !== undefined && context.availableModels.length > 0 && !context.availableModels.includes(context.model))) {
