@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import { hierarchyJsonSchema } from '../core/schema.ts';
 import packageJson from '../../package.json' with { type: 'json' };
+import { EXPORT_USAGE, runExport } from './commands/export.ts';
+import { REVIEW_USAGE, runReviewCommand } from './commands/review.ts';
+import { SCORE_USAGE, runScore } from './commands/score.ts';
+import { WORKBOOK_USAGE, runWorkbook } from './commands/workbook.ts';
+import { BATCH_USAGE, runBatchCommand } from './batchCommand.ts';
 import { CliError, USAGE_EXIT, type CliIo } from './io.ts';
+import { PROVE_USAGE, runProve } from './proveCommand.ts';
 
 export const CLI_NAME = 'insight-proof';
 const { version } = packageJson;
@@ -13,6 +19,16 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  prove: {
+    summary: 'Prove one problem: core techniques, then a sketch, then the proof; prints the hierarchy JSON.',
+    usage: PROVE_USAGE,
+    run: runProve,
+  },
+  batch: {
+    summary: 'Prove every problem of a JSONL file, concurrently, appending hierarchies to a JSONL file.',
+    usage: BATCH_USAGE,
+    run: runBatchCommand,
+  },
   schema: {
     summary: 'Print the JSON Schema of the proof hierarchy format.',
     usage: `${CLI_NAME} schema`,
@@ -21,6 +37,26 @@ const commands: Record<string, Command> = {
       io.stdout.write(`${JSON.stringify(hierarchyJsonSchema(), null, 2)}\n`);
       return 0;
     },
+  },
+  export: {
+    summary: 'Export hierarchies (JSON or JSONL) as md, json, jsonl, sft training pairs or LaTeX.',
+    usage: EXPORT_USAGE,
+    run: runExport,
+  },
+  review: {
+    summary: 'Grade proofs with a judge model (validity, completeness, correctness, clarity).',
+    usage: REVIEW_USAGE,
+    run: runReviewCommand,
+  },
+  score: {
+    summary: 'Score batch results: DeepTheorem outcome metric (every variant right) and mean review score.',
+    usage: SCORE_USAGE,
+    run: runScore,
+  },
+  workbook: {
+    summary: 'Turn a JSONL problem set into a markdown workbook of **Problem.** blocks.',
+    usage: WORKBOOK_USAGE,
+    run: runWorkbook,
   },
 };
 
@@ -73,7 +109,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     const usage = error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`${CLI_NAME} ${first}: ${message}${usage ? ` (usage: ${command.usage})` : ''}\n`);
+    io.stderr.write(`${CLI_NAME} ${first}: ${message}${usage ? ` (usage: ${command.usage.split('\n')[0]}; see ${CLI_NAME} ${first} --help)` : ''}\n`);
     return error instanceof CliError ? error.exitCode : usage ? USAGE_EXIT : 1;
   }
 }

@@ -9,7 +9,8 @@
 // Every event carries a new hierarchy object (shallow copies: untouched layers are shared), so a UI
 // can keep the latest one without copying. Streamed text is accumulated in chunk arrays and joined
 // only when a delta event is emitted; delta events are throttled (deltaIntervalMs), which keeps the
-// work per answer linear in its length however small the chunks are.
+// work per answer linear in its length however small the chunks are. The text held back by the
+// throttle is flushed in a last delta before stage-done / stage-failed.
 import type { ChatResult, ModelClient, StreamDelta } from './client.ts';
 import { cancelledMessage, emptyAnswerMessage, ModelError, SETTING_HINTS, type PartialAnswer } from './errors.ts';
 import {
@@ -56,7 +57,7 @@ export interface RunOptions {
   overwriteEdited?: boolean;
   /** The person's note for the first stage run (regenerate with guidance); stored in that layer. */
   guidance?: string;
-  /** Minimum time between two delta events of a stage (the last text always arrives with stage-done). Default 50 ms; 0 emits one per chunk. */
+  /** Minimum time between two delta events of a stage (held-back text is flushed before the stage ends). Default 50 ms; 0 emits one per chunk. */
   deltaIntervalMs?: number;
   /** Clock for timestamps (tests). */
   now?: () => Date;
@@ -186,6 +187,10 @@ class TextBuffer {
     return this.joined;
   }
 
+  hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** The text added since the previous call. */
   takePending(): string {
     const text = this.pending.join('');
@@ -293,8 +298,11 @@ async function runStage(
   } catch (error) {
     failure = asModelError(error);
   } finally {
-    settled = true;
     if (timer !== undefined) clearTimeout(timer);
+    // Text held back by the throttle goes out before the stage ends, so the deltas add up to
+    // everything that streamed in (a CLI printing them misses nothing).
+    if (content.hasPending() || reasoning.hasPending()) emitDelta();
+    settled = true;
     if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createModelClient, type ChatRequest, type ChatResult, type ModelClient, type StreamDelta } from '../../src/core/client.ts';
+import { createModelClient, type ChatRequest } from '../../src/core/client.ts';
 import { ModelError } from '../../src/core/errors.ts';
-import { createHierarchy, editLayer, type Hierarchy, type LayerStage, type RequestStage } from '../../src/core/hierarchy.ts';
+import { createHierarchy, editLayer, type Hierarchy, type LayerStage } from '../../src/core/hierarchy.ts';
 import { CUT_OFF_WARNING, defaultStages, EditedLayerError, modelForStage, PipelineInputError, runPipeline, type PipelineEvent, type PipelineSettings } from '../../src/core/pipeline.ts';
 import { GUIDANCE_HEADING } from '../../src/core/prompts.ts';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
+import { FakeModelClient } from './fakeModelClient.ts';
 
 // Putnam-style statement (DeepTheorem evaluation set, MIT).
 const PROBLEM = 'Let $n$ be a positive integer. Prove or disprove that $n^5 - n$ is divisible by $30$ for every $n$.';
@@ -24,55 +25,11 @@ const PROOF = 'By Fermat\'s little theorem $n^5 \\equiv n \\pmod 5$, and $(n-1)n
 
 const ANSWERS: Record<LayerStage, string> = { techniques: TECHNIQUES, sketch: SKETCH, proof: PROOF };
 
-interface FakeReply {
-  content?: string;
-  reasoning?: string;
-  /** Characters per streamed chunk. */
-  chunk?: number;
-  /** Wait between chunks. */
-  delayMs?: number;
-  finishReason?: string | null;
-  /** Thrown after the content has streamed. */
-  error?: ModelError;
-  /** After the content: never finish, and ignore the abort signal (a client that reacts late). */
-  hangIgnoringAbort?: boolean;
-}
-
-/** An in-memory ModelClient that streams scripted replies through onDelta. */
-class FakeClient implements ModelClient {
-  readonly requests: ChatRequest[] = [];
-  private readonly replies: Partial<Record<RequestStage, FakeReply[]>>;
-  constructor(replies: Partial<Record<RequestStage, FakeReply[]>> = {}) {
-    this.replies = replies;
+/** The in-memory client answering every stage with the answers above unless scripted otherwise. */
+class FakeClient extends FakeModelClient {
+  constructor(replies: ConstructorParameters<typeof FakeModelClient>[0] = {}) {
+    super(replies, (stage) => ANSWERS[stage as LayerStage]);
   }
-
-  async chat(request: ChatRequest, onDelta?: (delta: StreamDelta) => void): Promise<ChatResult> {
-    this.requests.push(request);
-    const reply = this.replies[request.stage]?.shift() ?? { content: ANSWERS[request.stage as LayerStage] };
-    const content = reply.content ?? '';
-    const reasoning = reply.reasoning ?? '';
-    const size = reply.chunk ?? 8;
-    for (let index = 0; index < reasoning.length; index += size) {
-      await pause(reply.delayMs ?? 0);
-      onDelta?.({ content: '', reasoning: reasoning.slice(index, index + size) });
-    }
-    for (let index = 0; index < content.length; index += size) {
-      await pause(reply.delayMs ?? 0);
-      if (request.signal?.aborted && !reply.hangIgnoringAbort) throw new ModelError('aborted', 'cancelled', { partial: { content: content.slice(0, index), reasoning } });
-      onDelta?.({ content: content.slice(index, index + size), reasoning: '' });
-    }
-    if (reply.hangIgnoringAbort) await new Promise(() => undefined);
-    if (reply.error) throw reply.error;
-    return { content, reasoning, finishReason: reply.finishReason === undefined ? 'stop' : reply.finishReason, model: `${request.model}-served`, usedJsonSchema: request.jsonSchema !== undefined };
-  }
-
-  async listModels(): Promise<string[]> {
-    return ['fake-model'];
-  }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 }
 
 const SETTINGS: PipelineSettings = { preset: 'deepinsight', model: 'insight-test-model' };
@@ -142,13 +99,15 @@ describe('pipeline with an in-memory client', () => {
     assert.equal(deltas[0]!.hierarchy.layers.proof, deltas[1]!.hierarchy.layers.proof);
   });
 
-  test('delta events are throttled; the full text still arrives with stage-done', async () => {
+  test('delta events are throttled, and the text held back is flushed before the stage ends', async () => {
     const long = `${'1. Idea: detail. '.repeat(400)}`;
     const client = new FakeClient({ techniques: [{ content: long, chunk: 3 }] });
     const { events, onEvent } = record();
     const result = await runPipeline(fresh(), client, SETTINGS, { stages: ['techniques'], onEvent, deltaIntervalMs: 10_000 });
-    const deltas = events.filter((event) => event.type === 'delta');
-    assert.equal(deltas.length, 1, `one delta within the interval instead of ${Math.ceil(long.length / 3)}`);
+    const deltas = events.filter((event): event is Extract<PipelineEvent, { type: 'delta' }> => event.type === 'delta');
+    assert.equal(deltas.length, 2, `the first chunk and one flush at the end instead of ${Math.ceil(long.length / 3)} events`);
+    assert.equal(deltas.map((event) => event.content).join(''), long, 'the deltas add up to the whole answer');
+    assert.equal(deltas[1]!.hierarchy.layers.techniques.status, 'generating');
     assert.equal(result.layers.techniques.raw, long);
   });
 
