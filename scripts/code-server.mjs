@@ -7,7 +7,8 @@
 //
 // Built-in modules only: this runs before anything but the repository's node_modules exists.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheRoot, envWithNode, ensureNode24, findNpmCli } from './toolchain.mjs';
 
@@ -88,21 +89,22 @@ export async function ensureCodeServer({ log = defaultLog } = {}) {
  *   log?: (message: string) => void,
  *   port?: number,
  *   env?: Record<string, string>,
+ *   settings?: Record<string, unknown>,
  *   tmpDir?: string,
  *   startTimeoutMs?: number,
  * }} options
  * @returns {Promise<{ port: number, origin: string, pid: number, logFile: string, exited: Promise<number | null>, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({ workspaceFolder, runDir, log = defaultLog, port = 0, env = {}, tmpDir, startTimeoutMs = 60_000 }) {
+export async function startCodeServer({ workspaceFolder, runDir, log = defaultLog, port = 0, env = {}, settings = {}, tmpDir, startTimeoutMs = 60_000 }) {
   const { entry, node } = await ensureCodeServer({ log });
   const userDataDir = join(runDir, 'user-data');
   const extensionsDir = join(runDir, 'extensions');
-  const tmp = tmpDir ?? join(runDir, 'tmp');
+  const tmp = tmpDir ?? socketFriendlyTmpDir(runDir);
   for (const dir of [userDataDir, extensionsDir, tmp]) mkdirSync(dir, { recursive: true });
-  writeQuietSettings(userDataDir);
+  writeQuietSettings(userDataDir, settings);
 
   const logFile = join(runDir, 'code-server.log');
-  const logStream = createWriteStream(logFile, { flags: 'a' });
+  const logStream = createWriteStream(logFile);
   const args = [
     entry,
     '--auth', 'none',
@@ -156,6 +158,7 @@ export async function startCodeServer({ workspaceFolder, runDir, log = defaultLo
       if (await groupGone(pid, 2000)) break;
     }
     logStream.end();
+    if (!tmpDir && !tmp.startsWith(runDir)) rmSync(tmp, { recursive: true, force: true });
   }
 
   const origin = await new Promise((resolveOrigin, reject) => {
@@ -180,7 +183,8 @@ export async function startCodeServer({ workspaceFolder, runDir, log = defaultLo
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`code-server exited (${code}) before it was ready; see ${logFile}.`));
+      const lastLines = typeof buffered === 'string' ? buffered.trim().split('\n').slice(-5).join('\n') : '';
+      reject(new Error(`${lastLines}\ncode-server exited (${code}) before it was ready; read the lines above (for example: the port is taken; choose another) and ${logFile}.`.trim()));
     });
   }).catch(async (error) => {
     await stop();
@@ -201,19 +205,20 @@ export function workbenchUrl({ origin, folder, extensionDevelopmentPath, extensi
   const remote = (path) => `vscode-remote://${host}${path.startsWith('/') ? '' : '/'}${path}`;
   const payload = [['extensionDevelopmentPath', remote(extensionDevelopmentPath)]];
   if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
-  const url = new URL(origin);
-  url.pathname = '/';
-  url.searchParams.set('folder', folder);
-  url.searchParams.set('payload', JSON.stringify(payload));
-  return url.toString();
+  // Slashes stay readable in the folder path; everything else is encoded.
+  const folderParam = encodeURIComponent(folder).replaceAll('%2F', '/');
+  return `${new URL(origin).origin}/?folder=${folderParam}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
-/** Gives a fresh user data folder settings for a clean, quiet window (kept if it has some already). */
-export function writeQuietSettings(userDataDir) {
+/**
+ * Gives a fresh user data folder settings for a clean, quiet window, with `overrides` on top. A
+ * folder that has settings already keeps them: they may be the user's own.
+ */
+export function writeQuietSettings(userDataDir, overrides = {}) {
   const settingsFile = join(userDataDir, 'User', 'settings.json');
   if (existsSync(settingsFile)) return;
   mkdirSync(dirname(settingsFile), { recursive: true });
-  writeFileSync(settingsFile, `${JSON.stringify(QUIET_SETTINGS, null, 2)}\n`);
+  writeFileSync(settingsFile, `${JSON.stringify({ ...QUIET_SETTINGS, ...overrides }, null, 2)}\n`);
 }
 
 /** No welcome page, no tips, no telemetry, no update checks, no prompts about the parent git repository. */
@@ -229,6 +234,7 @@ const QUIET_SETTINGS = {
   'git.openRepositoryInParentFolders': 'never',
   // No chat panel or agent host: nothing here can sign in, and they only add load and log noise.
   'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Sends a signal to a whole process group; true when the group existed. */
@@ -263,6 +269,15 @@ export function groupAlive(pgid) {
       return false;
     }
   });
+}
+
+/**
+ * VS Code puts its Unix sockets in TMPDIR, and socket paths must stay under 108 bytes: use the run
+ * directory's tmp/ when its path is short, else a fresh folder in the system's temp directory.
+ */
+function socketFriendlyTmpDir(runDir) {
+  const inRunDir = join(runDir, 'tmp');
+  return inRunDir.length <= 50 ? inRunDir : mkdtempSync(join(tmpdir(), 'insight-proof-'));
 }
 
 /** Polls until no process of the group is left; false when some still are after `timeoutMs`. */

@@ -19,8 +19,7 @@
 //
 // Artifacts (logs, the workspace copy the tests wrote to, a screenshot on failure) stay in
 // out/integration-run/ until the next run.
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
@@ -102,15 +101,6 @@ function readSuiteResult(outputLines) {
   return line ? JSON.parse(line.slice(RESULT_LINE_PREFIX.length)) : undefined;
 }
 
-/** A short folder for VS Code's sockets: Unix socket paths must stay under 108 bytes. */
-function socketDir() {
-  const inRunDir = join(artifactsDir, 'tmp');
-  if (inRunDir.length <= 50) return inRunDir;
-  const dir = mkdtempSync(join(tmpdir(), 'insight-proof-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 async function runInCodeServer(workspace) {
   await ensureCodeServer({ log });
   const timeout = hardTimeout();
@@ -123,7 +113,6 @@ async function runInCodeServer(workspace) {
       workspaceFolder: workspace,
       runDir: artifactsDir,
       log,
-      tmpDir: socketDir(),
       // code-server's extension host inherits this, so the suite writes its counts for us.
       env: { INSIGHT_PROOF_RESULT_FILE: suiteResultFile, INSIGHT_PROOF_OUTPUT_MARK: OUTPUT_MARK },
     });
@@ -233,7 +222,7 @@ async function runInDesktopVsCode(workspace) {
   }).then(
     (code) => code,
     (error) => {
-      log(error instanceof Error ? error.message : String(error));
+      log(`The desktop VS Code run failed: ${error instanceof Error ? error.message : String(error)}. Without INSIGHT_PROOF_VSCODE_EXECUTABLE and INSIGHT_PROOF_USE_TEST_ELECTRON the suite runs in code-server instead.`);
       return 1;
     },
   );
