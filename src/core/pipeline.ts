@@ -108,9 +108,15 @@ export function defaultStages(hierarchy: Hierarchy): LayerStage[] {
   return LAYER_STAGES.slice(first === -1 ? 0 : first);
 }
 
-/** Usable as input to the stage below: it has content and is not failed or still generating. */
-function canCondition(layer: AnyLayer): boolean {
-  return layerHasContent(layer) && layer.status !== 'failed' && layer.status !== 'generating' && layer.status !== 'empty';
+/** Why a layer cannot be the input of the stage below, or undefined when it can. */
+function cannotCondition(above: LayerStage, stage: LayerStage, hierarchy: Hierarchy): string | undefined {
+  const layer = hierarchy.layers[above];
+  const them = above === 'techniques' ? 'them' : 'it';
+  const title = STAGE_TITLES[above];
+  if (layer.status === 'generating') return `The ${title} ${above === 'techniques' ? 'are' : 'is'} still being generated; wait for ${them} before the ${STAGE_TITLES[stage]}.`;
+  if (layer.status === 'failed') return `The ${title} failed; regenerate or edit ${them} before the ${STAGE_TITLES[stage]}.`;
+  if (!layerHasContent(layer)) return `Generate the ${title} first: the ${STAGE_TITLES[stage]} is written from ${them}.`;
+  return undefined;
 }
 
 /**
@@ -137,9 +143,8 @@ export function planRun(hierarchy: Hierarchy, settings: PipelineSettings, option
     const index = LAYER_STAGES.indexOf(stage);
     for (const above of LAYER_STAGES.slice(0, index)) {
       if (stages.includes(above)) continue;
-      if (!canCondition(hierarchy.layers[above])) {
-        throw new PipelineInputError(`Generate the ${STAGE_TITLES[above]} first: the ${STAGE_TITLES[stage]} is written from ${above === 'techniques' ? 'them' : 'it'}.`, stage);
-      }
+      const reason = cannotCondition(above, stage, hierarchy);
+      if (reason) throw new PipelineInputError(reason, stage);
     }
   }
   return stages;

@@ -164,6 +164,28 @@ describe('insight-proof prove (in process)', () => {
     }
   });
 
+  test('server faults end in one actionable line; retryable ones are retried and succeed', async () => {
+    const cases: { reply: ScriptedReply[]; args?: string[]; env?: Record<string, string>; code: number; line?: RegExp }[] = [
+      { reply: [{ status: 401 }], env: { INSIGHT_PROOF_API_KEY: 'wrong-key-value' }, code: 1, line: /The core techniques failed: The server rejected the API key \(401\); set a valid key with .*INSIGHT_PROOF_API_KEY/ },
+      { reply: [{ status: 429, headers: { 'retry-after-ms': '30' } }, { status: 500 }, { content: ANSWERS.techniques! }], args: ['--retries', '2'], code: 0 },
+      { reply: [{ status: 429, retryAfterSeconds: 0 }], args: ['--retries', '0'], code: 1, line: /The server is rate-limiting requests \(429\); wait and try again/ },
+      { reply: [{ hang: true }], args: ['--timeout', '0.3', '--retries', '0'], code: 1, line: /sent no answer within 0\.3 s; raise the timeout setting .*--timeout/ },
+      { reply: [{ content: ANSWERS.techniques!, malformedChunk: true }], args: ['--retries', '0'], code: 1, line: /malformed/ },
+      { reply: [{ content: `1. Long idea: ${'very long detail '.repeat(20_000)}`, chunkChars: 4096 }], code: 0 },
+    ];
+    for (const { reply, args = [], env = {}, code, line } of cases) {
+      server.script('techniques', ...reply);
+      const run = memoryIo(env);
+      const exit = await runCli(['prove', '--problem', PROBLEM, '--stages', 'techniques', '--out', 'fault.json', ...args], run.io);
+      assert.equal(exit, code, `${JSON.stringify(reply[0]).slice(0, 60)}: ${run.stderr()}`);
+      if (line) assert.match(lastLine(run.stderr()), line);
+      assert.ok(!run.stderr().includes('wrong-key-value'), 'the key never appears');
+      const written = JSON.parse(readFileSync(join(workdir, 'fault.json'), 'utf8')) as Hierarchy;
+      assert.equal(written.layers.techniques.status, code === 0 ? 'draft' : 'failed');
+      assert.equal(server.pending('techniques'), 0);
+    }
+  });
+
   test('continues a saved hierarchy with --from, and protects layers edited by hand', async () => {
     const run = memoryIo();
     assert.equal(await runCli(['prove', '--problem', PROBLEM, '--stages', 'techniques', '--out', 'step.json'], run.io), 0);
@@ -204,6 +226,21 @@ describe('insight-proof prove (in process)', () => {
       assert.ok(!run.stderr().includes('sk-secret-value'));
     }
     assert.equal(server.chatRequests.length, before);
+  });
+
+  test('--templates overrides a stage prompt and --preset instruct asks for JSON', async () => {
+    writeFileSync(join(workdir, 'templates.json'), JSON.stringify({ user: { sketch: 'PLAN FOR: {{problem}}\nIDEAS:\n{{techniques}}' } }));
+    const run = memoryIo();
+    assert.equal(await runCli(['prove', '--problem', PROBLEM, '--templates', 'templates.json', '--preset', 'instruct', '--stages', 'techniques,sketch'], run.io), 0, run.stderr());
+    const [techniques, sketch] = server.chatRequests.slice(-2);
+    assert.equal(techniques!.body.response_format.json_schema.name, 'core_techniques');
+    const user = (sketch!.body.messages as { role: string; content: string }[]).find((message) => message.role === 'user')!.content;
+    assert.ok(user.startsWith(`PLAN FOR: ${PROBLEM.trim()}\nIDEAS:\n1. Contradiction: Assume the claim fails.`));
+
+    writeFileSync(join(workdir, 'bad-templates.json'), JSON.stringify({ user: { lemma: 'x' } }));
+    const bad = memoryIo();
+    assert.equal(await runCli(['prove', '--problem', PROBLEM, '--templates', 'bad-templates.json'], bad.io), 2);
+    assert.match(bad.stderr(), /^insight-proof prove: The templates file bad-templates\.json must hold \{"system": \{…\}, "user": \{…\}\} whose keys are techniques, sketch, proof, review/);
   });
 
   test('the problem can come from a file, and the key from the environment reaches the server', async () => {

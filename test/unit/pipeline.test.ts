@@ -253,6 +253,9 @@ describe('pipeline with an in-memory client', () => {
       return true;
     });
     await assert.rejects(runPipeline(fresh(), client, SETTINGS, { stages: ['techniques', 'proof'] }), /^PipelineInputError: Generate the proof sketch first/);
+    const failed = fresh();
+    failed.layers.techniques = { ...failed.layers.techniques, status: 'failed', raw: '1. Half', error: 'The connection dropped.' };
+    await assert.rejects(runPipeline(failed, client, SETTINGS, { stages: ['sketch'] }), /^PipelineInputError: The core techniques failed; regenerate or edit them before the proof sketch\.$/);
     await assert.rejects(runPipeline(createHierarchy({ problem: '  ' }), client, SETTINGS), /problem statement is empty/);
     await assert.rejects(runPipeline(fresh(), client, { preset: 'deepinsight', model: '' }), /No model id is set for the core techniques/);
     assert.equal(client.requests.length, 0);
