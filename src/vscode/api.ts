@@ -10,4 +10,12 @@ export interface InsightProofApi {
   getHierarchies(): Hierarchy[];
   /** The Proof Hierarchy view's data, as the view itself reads it. */
   readonly tree: vscode.TreeDataProvider<TreeNode>;
+  /**
+   * Resolves once the saved state is loaded, no restore from a document is pending, no generation
+   * is running, and the view has been told about the latest changes. Tests await it instead of
+   * sleeping; other extensions can await it before reading `getHierarchies()`.
+   */
+  whenIdle(): Promise<void>;
+  /** Writes the saved state (hierarchies, drafts, alternatives, partial output) to disk now. */
+  flushState(): Promise<void>;
 }

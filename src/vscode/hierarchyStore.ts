@@ -29,6 +29,13 @@ export class HierarchyStore implements vscode.Disposable {
     this.changed.fire(isNew ? undefined : hierarchy);
   }
 
+  /** Adds several hierarchies with one change event (restoring saved state or a document's blocks). */
+  putMany(hierarchies: readonly Hierarchy[]): void {
+    if (hierarchies.length === 0) return;
+    for (const hierarchy of hierarchies) this.byId.set(hierarchy.id, hierarchy);
+    this.changed.fire(undefined);
+  }
+
   delete(id: string): boolean {
     const deleted = this.byId.delete(id);
     if (deleted) this.changed.fire(undefined);

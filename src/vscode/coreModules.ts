@@ -1,0 +1,8 @@
+// Everything src/vscode needs from src/core at run time, behind one lazy import (see core.ts).
+export { acceptLayer, createHierarchy, editLayer, layerMarkdown, selectAlternative } from '../core/hierarchy.ts';
+export { parseHierarchy } from '../core/schema.ts';
+export { createModelClient } from '../core/client.ts';
+export { normalizeBaseUrl } from '../core/endpoint.ts';
+export { modelForStage, planRun, runPipeline } from '../core/pipeline.ts';
+export { detectTheorems, splitLines } from '../core/markdown.ts';
+export { findProofBlocks, hierarchiesFromDocument, planInsert } from '../core/insertBlock.ts';
