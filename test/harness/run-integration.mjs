@@ -178,6 +178,8 @@ async function launchChromium() {
     executablePath: chromiumPath,
     headless: true,
     args: CHROMIUM_ARGS,
+    // Chromium's own config and crash database go to the run directory, not the user's home.
+    env: { ...process.env, XDG_CONFIG_HOME: join(artifactsDir, 'chromium-config'), XDG_CACHE_HOME: join(artifactsDir, 'chromium-cache') },
     timeout: 60_000,
     // This script stops the browser itself, after the tests and on signals.
     handleSIGINT: false,
@@ -292,8 +294,42 @@ function saveWorkbenchLogs(logs) {
   }
 }
 
+/**
+ * One run at a time per checkout: runs share out/integration-run. A second run waits for the first
+ * (a lock left by a process that no longer exists is taken over).
+ */
+async function waitForOtherRuns() {
+  const lock = `${artifactsDir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  let announced = false;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      cleanups.push(() => rmSync(lock, { force: true }));
+      return;
+    } catch {
+      const owner = Number(readFileSync(lock, 'utf8'));
+      let alive;
+      try {
+        process.kill(owner, 0);
+        alive = owner > 0;
+      } catch {
+        alive = false;
+      }
+      if (!alive) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (!announced) log(`Another integration run (pid ${owner}) is using ${artifactsDir}; waiting for it to finish.`);
+      announced = true;
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 1000));
+    }
+  }
+}
+
 async function main() {
   if (resultFile) rmSync(resultFile, { force: true });
+  await waitForOtherRuns();
   if (!existsSync(testsIndex)) {
     throw new Error(`${testsIndex} does not exist; build the suite with \`node esbuild.mjs\` (or \`npm run build\`) first.`);
   }
