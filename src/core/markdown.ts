@@ -10,13 +10,13 @@
 // Which text is a theorem (zero-based line numbers, inclusive):
 //  - A top-level paragraph or blockquote whose text starts with a bold or italic label:
 //    `**Theorem.**`, `**Theorem 3.**`, `**Lemma 2**:`, `**Proposition (AM–GM).**`,
-//    `**Theorem** (Fermat).`, `*Theorem.*`, `__Claim.__`. The statement is that block, plus
-//      · display math (`$$…$$`, `\[…\]`, `\begin{…}`) that follows it,
-//      · a paragraph right after such display math (the sentence goes on after the formula),
-//      · the next paragraph or list when the block before it ends with a colon ("the following
-//        are equivalent:"),
-//    and stops at anything else: an ordinary paragraph, a labelled paragraph (`**Proof.**`, the next
-//    theorem), a heading, a rule, code, HTML.
+//    `**Theorem** (Fermat).`, `*Theorem.*`, `__Claim.__`. The statement is that block, plus what
+//    directly follows and is evidently part of it:
+//      · display math (`$$…$$`, `\[…\]`, `\begin{…}`) and lists (conditions (i), (ii), …),
+//      · a paragraph right after such display math or list (the sentence goes on after the
+//        formula: "…, then $$x$$ holds for all n."), or after a block that ends with a colon,
+//    and stops at anything else: a paragraph after a paragraph, a labelled paragraph (`**Proof.**`,
+//    the next theorem), a heading, a rule, code, HTML.
 //  - A heading that starts with a label: `## Proposition`, `### Theorem 2 (Fermat)`,
 //    `## Problem 3: Sums of squares`. The statement is the heading and every block after it up to
 //    the next heading, rule or HTML block, or a paragraph that starts with a label (`**Proof.**`,
@@ -297,14 +297,15 @@ function findTheorems(document: ParsedDocument): TheoremBlock[] {
       while (j < blocks.length) {
         const next = blocks[j]!;
         if (crossesProofBlock(block, next)) break;
+        const isList = (candidate: TopBlock) => candidate.type === 'bullet_list' || candidate.type === 'ordered_list';
         const previousIsMath = previous.type === 'paragraph' && DISPLAY_MATH.test(previous.text ?? '');
         const lastLine = lastContentLine(document, previous);
         const previousEndsWithColon = /:\s*$/.test(sourceLines(document, lastLine, lastLine));
         const nextIsMath = next.type === 'paragraph' && DISPLAY_MATH.test(next.text ?? '');
         const continues =
           nextIsMath ||
-          (previousIsMath && next.type === 'paragraph' && !isLabelled(next)) ||
-          (previousEndsWithColon && (next.type === 'paragraph' || next.type === 'bullet_list' || next.type === 'ordered_list') && !isLabelled(next));
+          isList(next) ||
+          ((previousIsMath || isList(previous) || previousEndsWithColon) && next.type === 'paragraph' && !isLabelled(next));
         if (!continues) break;
         end = next.end;
         previous = next;

@@ -38,11 +38,12 @@
 //
 // "Never lossy", precisely: after removing reasoning blocks (splitReasoning), every word of the
 // input — a maximal run of characters that are neither whitespace nor markdown/JSON syntax
-// (`* _ # > \` - + . ) ( : [ ] { } " , — – = |`) — occurs at least as often in the output (names,
+// (`* _ # > \` ~ - + . ) ( : [ ] { } " , — – = |`) — occurs at least as often in the output (names,
 // details, step texts and warnings, cut into words the same way), except words made only of digits
 // (list and step numbers) and the label words this parser consumes: technique(s), step(s), idea(s),
-// insight(s), method(s), approach, key, kind, type, category, json and the four kind names. For JSON
-// input the same holds for the words of every string value (object keys are syntax).
+// insight(s), method(s), approach, key, kind, type, category, json(c/5) and the four kind names. For
+// JSON input the same holds for the words of every string value (object keys are syntax), except
+// the value of a kind/type/category field, which becomes the kind.
 //
 // Kind, when no explicit marker (`(construction)`, `[theorem]`, `*(theorem)*`, `Kind: theorem`,
 // a JSON kind field) says it: keywords in the name, else in the detail; the earliest match wins.
@@ -100,7 +101,7 @@ const BRACKET_MARKER = new RegExp(`\\s*${EMPH}[([]\\s*(?:(?:kind|type)\\s*:\\s*)
 /** `Kind: theorem` (optionally bold, bulleted) as a line of its own. */
 const KIND_LINE = new RegExp(`^[ \\t]*(?:[-*+][ \\t]+)?${EMPH}(?:kind|type|category)${EMPH}[ \\t]*:[ \\t]*${EMPH}(${KIND_NAMES})${EMPH}[ \\t]*\\.?[ \\t]*$`, 'im');
 /** `Kind: theorem.` at the start of a detail. */
-const KIND_LEAD = new RegExp(`^${EMPH}(?:kind|type|category)${EMPH}\\s*:\\s*${EMPH}(${KIND_NAMES})${EMPH}\\s*[.;,]?\\s*`, 'i');
+const KIND_LEAD = new RegExp(`^${EMPH}(?:kind|type|category)${EMPH}\\s*:\\s*${EMPH}(${KIND_NAMES})(?=[\\s.;,*_]|$)${EMPH}\\s*[.;,]?\\s*`, 'i');
 
 const KIND_KEYWORDS: ReadonlyArray<[TechniqueKind, RegExp]> = [
   [
@@ -294,13 +295,6 @@ function takeKindLine(detail: string): { text: string; kind?: TechniqueKind } {
   return { text: detail };
 }
 
-function joinParts(...parts: string[]): string {
-  return parts
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-    .join('\n');
-}
-
 /** A technique from an item's text: first line (or a heading title) gives the name, the rest the detail. */
 function techniqueFromText(body: string, title?: string): Technique | undefined {
   let kind: TechniqueKind | undefined;
@@ -315,7 +309,7 @@ function techniqueFromText(body: string, title?: string): Technique | undefined 
     head = newline === -1 ? text : text.slice(0, newline);
     continuation = newline === -1 ? '' : text.slice(newline + 1);
   }
-  head = stripItemLabel(head);
+  head = stripItemLabel(title !== undefined ? head.replace(NUMBER_LABEL, '') : head);
 
   let name: string | undefined;
   let rest = head;
@@ -371,7 +365,8 @@ function techniqueFromText(body: string, title?: string): Technique | undefined 
     .replace(/^(?:\*\*|__)(.*)(?:\*\*|__)$/, '$1')
     .trim();
 
-  let detail = shortened ? text : joinParts(rest, continuation);
+  // The continuation keeps its blank lines: a detail may have several paragraphs.
+  let detail = shortened ? text : rest.trim() === '' ? continuation.trim() : `${rest.trim()}\n${continuation}`.trim();
   if (!shortened) {
     const line = takeKindLine(detail);
     detail = line.text.trim();
@@ -387,14 +382,14 @@ function techniqueFromText(body: string, title?: string): Technique | undefined 
   return { name, kind: kind ?? inferTechniqueKind(name, detail), detail };
 }
 
-const STEP_BOLD_LABEL_ONLY = /^(\*\*|__)\s*step\s*#?\s*\d+[a-z]?\s*[.:)]?\s*\1\s*(?:[.:—–]|-(?=\s))?\s*/i;
+const STEP_BOLD_LABEL_ONLY = /^(\*\*|__)\s*step\s*#?\s*\d+[a-z]?\s*(?:[.:)—–]|-(?=\s|\*|_))?\s*\1\s*(?:[.:—–]|-(?=\s))?\s*/i;
 const STEP_BOLD_LABEL_TITLE = /^(\*\*|__)\s*step\s*#?\s*\d+[a-z]?\s*(?:[.:)]|[—–-](?=\s))\s*(?=\S)/i;
 
 /** A sketch step from an item's text: the "Step N" label is dropped, the rest kept as written. */
 function stepFromText(body: string, title?: string): SketchStep | undefined {
   let text = body.trim();
   if (title !== undefined) {
-    const heading = stripItemLabel(title.trim().replace(/^(?:\*\*|__)(.*)(?:\*\*|__)$/, '$1').trim()).trim();
+    const heading = stripItemLabel(plainTitle(title).replace(NUMBER_LABEL, '')).trim();
     text = heading !== '' && text !== '' ? `${heading}\n\n${text}` : heading || text;
   } else if (STEP_BOLD_LABEL_ONLY.test(text)) {
     text = text.replace(STEP_BOLD_LABEL_ONLY, '');
@@ -574,11 +569,14 @@ function startsSegment(starts: readonly number[], blocks: readonly Block[], line
   const last = starts[starts.length - 1]!;
   const lastBlock = titles?.get(last);
   let stop = lines.length;
+  let trailingFrom: number | undefined;
   for (const block of blocks) {
     if (block.start <= last) continue;
     const ends = block.type === 'hr' || (block.type === 'heading' && (!lastBlock || block.level! <= lastBlock.level!));
     if (ends) {
       stop = block.start;
+      // The rule itself is only a separator.
+      if (block.type === 'hr') trailingFrom = block.end;
       break;
     }
   }
@@ -588,7 +586,7 @@ function startsSegment(starts: readonly number[], blocks: readonly Block[], line
     if (heading) return { title: headingTitle(heading, lines), body: text(lines, heading.end, end) };
     return { body: text(lines, start, end) };
   });
-  return { items, preface: text(lines, 0, starts[0]!), trailing: text(lines, stop, lines.length) };
+  return { items, preface: text(lines, 0, starts[0]!), trailing: text(lines, trailingFrom ?? stop, lines.length) };
 }
 
 function headingSegment(blocks: readonly Block[], lines: readonly string[], level: number): Segment {
