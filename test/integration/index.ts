@@ -8,7 +8,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { format } from 'node:util';
+import { format, stripVTControlCharacters } from 'node:util';
 import type MochaClass from 'mocha';
 import * as vscode from 'vscode';
 
@@ -59,9 +59,13 @@ function markConsoleOutput(mark: string): () => void {
 
 export function run(): Promise<void> {
   const Mocha = loadMocha();
+  const reporterBase = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void; symbols: Record<string, string> };
   // Reporters print through Base.consoleLog, captured when Mocha first loads: send it through
   // whatever console.log is at the time of printing.
-  (Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void }).consoleLog = (...args) => console.log(...args);
+  reporterBase.consoleLog = (...args) => console.log(...args);
+  // Mocha's ✔/✖ come pre-coloured whenever the environment looks like a terminal or CI, whatever
+  // the `color` option says; the log lines stay plain text.
+  for (const [name, symbol] of Object.entries(reporterBase.symbols)) reporterBase.symbols[name] = stripVTControlCharacters(symbol);
   const mark = process.env.INSIGHT_PROOF_OUTPUT_MARK;
   const restoreConsole = mark ? markConsoleOutput(mark) : () => undefined;
   const mocha = new Mocha({
