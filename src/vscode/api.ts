@@ -18,4 +18,6 @@ export interface InsightProofApi {
   whenIdle(): Promise<void>;
   /** Writes the saved state (hierarchies, drafts, alternatives, partial output) to disk now. */
   flushState(): Promise<void>;
+  /** The JSON file the state is saved in (`{ format: "insight-proof.state/v1", hierarchies: [...] }`), in this workspace's extension storage. */
+  readonly stateFile: vscode.Uri;
 }

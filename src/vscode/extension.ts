@@ -101,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): InsightProofApi {
       tree.flush();
     },
     flushState: () => persistence.flush(),
+    stateFile: persistence.file,
   };
 }
 
