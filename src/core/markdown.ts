@@ -193,6 +193,9 @@ function labelText(...parts: Array<string | undefined>): string {
 
 /** The label of a paragraph that starts with a bold or italic theorem label. */
 function paragraphLabel(text: string): { label: string; kind: string } | undefined {
+  // Most paragraphs of a long document start with neither `*` nor `_`: skip the regular expressions.
+  const first = text.charCodeAt(0);
+  if (first !== 42 && first !== 95) return undefined;
   const match = STRONG_LABEL.exec(text) ?? EM_LABEL.exec(text);
   if (!match) return undefined;
   const label = labelText(match[2], match[3]);

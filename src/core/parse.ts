@@ -262,7 +262,12 @@ function stripItemLabel(text: string): string {
 
 /** Shortens a long first line into a name at a word boundary, outside math; the detail keeps the whole text. */
 function shortName(text: string): string {
-  const line = text.trim().split('\n', 1)[0]!.replace(/^#{1,6}\s+/, '').replace(/^(?:\*\*|__)|(?:\*\*|__)$/g, '').trim();
+  const line = text
+    .trim()
+    .split('\n', 1)[0]!
+    .replace(/^#{1,6}\s+/, '')
+    .replace(/\*\*|__/g, '')
+    .trim();
   if (line.length <= 60) return line;
   const mask = protectedMask(line.slice(0, 61));
   let cut = 60;
@@ -316,7 +321,7 @@ function techniqueFromText(body: string, title?: string): Technique | undefined 
   let shortened = false;
   const emphasis = leadingEmphasis(head);
   if (emphasis) {
-    const inner = stripItemLabel(emphasis.inner.trim());
+    const inner = stripItemLabel(emphasis.inner.trim().replace(NUMBER_LABEL, ''));
     if (inner === '') {
       // `**Technique 1.** Pigeonhole principle: …` — the bold part was only a label.
       rest = emphasis.rest.trim();
@@ -382,8 +387,9 @@ function techniqueFromText(body: string, title?: string): Technique | undefined 
   return { name, kind: kind ?? inferTechniqueKind(name, detail), detail };
 }
 
-const STEP_BOLD_LABEL_ONLY = /^(\*\*|__)\s*step\s*#?\s*\d+[a-z]?\s*(?:[.:)—–]|-(?=\s|\*|_))?\s*\1\s*(?:[.:—–]|-(?=\s))?\s*/i;
-const STEP_BOLD_LABEL_TITLE = /^(\*\*|__)\s*step\s*#?\s*\d+[a-z]?\s*(?:[.:)]|[—–-](?=\s))\s*(?=\S)/i;
+// `**Step 2.**`, `**2.**`, `**Step 2 —**` (label only) and `**Step 2: Title.**`, `**2. Title**` (label and title).
+const STEP_BOLD_LABEL_ONLY = /^(\*\*|__)\s*(?:step\s*#?\s*)?\d+[a-z]?\s*(?:[.:)—–]|-(?=\s|\*|_))?\s*\1\s*(?:[.:—–]|-(?=\s))?\s*/i;
+const STEP_BOLD_LABEL_TITLE = /^(\*\*|__)\s*(?:step\s*#?\s*)?\d+[a-z]?\s*(?:[.:)]|[—–-](?=\s))\s*(?=\S)/i;
 
 /** A sketch step from an item's text: the "Step N" label is dropped, the rest kept as written. */
 function stepFromText(body: string, title?: string): SketchStep | undefined {
@@ -502,7 +508,8 @@ function isGenericTitle(title: string): boolean {
   return GENERIC_TITLE.test(plainTitle(title));
 }
 
-const LABELLED_LINE = /^\s{0,3}(?:\*\*|__)?\s*(?:technique|key idea|idea|insight|step|method)\s*#?\s*\d+[a-z]?\b/i;
+/** A line that starts an item wherever it stands: `Step 2:`, `**Technique 1.**`, `**3. Name**`. */
+const LABELLED_LINE = /^\s{0,3}(?:(?:\*\*|__)?\s*(?:technique|key idea|idea|insight|step|method)\s*#?\s*\d+[a-z]?\b|(?:\*\*|__)\s*\d{1,3}[.)](?:\s|\*\*|__))/i;
 
 function isLabelledTitle(title: string): boolean {
   const plain = plainTitle(title);
@@ -629,11 +636,17 @@ function markdownSegment(content: string, stage: 'techniques' | 'sketch'): Segme
   const list = listSegment(blocks, lines);
   if (list) return list;
 
-  const boldLed = paragraphs.filter((block) => {
-    const emphasis = leadingEmphasis(lines[block.start]!.trim());
-    return emphasis !== undefined && emphasis.inner.length <= 120 && !isGenericTitle(emphasis.inner);
-  });
-  if (boldLed.length > 0) return startsSegment(boldLed.map((block) => block.start), blocks, lines);
+  // A bold name starts an item at the start of a paragraph, and also on a later line of one when a
+  // separator follows it (`**Pigeonhole:** …` lines written one under the other).
+  const boldLed: number[] = [];
+  for (const block of paragraphs) {
+    for (let i = block.start; i < block.end; i++) {
+      const emphasis = leadingEmphasis(lines[i]!.trim());
+      if (!emphasis || emphasis.inner.length > 120 || isGenericTitle(emphasis.inner)) continue;
+      if (i === block.start || /[.:]$/.test(emphasis.inner.trim()) || /^\s*(?:[:.—–]|-\s)/.test(emphasis.rest)) boldLed.push(i);
+    }
+  }
+  if (boldLed.length > 0) return startsSegment(boldLed, blocks, lines);
 
   const prose = paragraphs.filter((block) => !DISPLAY_MATH.test(lines[block.start]!));
   if (stage === 'sketch') {

@@ -171,6 +171,24 @@ This contradicts minimality.`),
     );
   });
 
+  test('bold names on consecutive lines, and bold numbered names, each start an item', () => {
+    assert.deepEqual(techniques('**Pigeonhole:** two of the five points share a quadrant.\n**Distance:** a quadrant has diameter $\\sqrt2/2$.'), [
+      ['Pigeonhole', 'theorem', 'two of the five points share a quadrant.'],
+      ['Distance', 'other', 'a quadrant has diameter $\\sqrt2/2$.'],
+    ]);
+    assert.deepEqual(techniques('Okay, here they are.\n\n**1. Substitution:** let $t = x/y$.\n**2. AM-GM.** On $t + 1/t$.'), [
+      ['Substitution', 'transformation', 'let $t = x/y$.'],
+      ['AM-GM', 'theorem', 'On $t + 1/t$.'],
+    ]);
+    const prose = parseTechniques('**Note** that **this** is prose.\nIt goes on with **emphasis** inside.');
+    assert.deepEqual(prose.value, [{ name: 'Note that this is prose.', kind: 'other', detail: '**Note** that **this** is prose.\nIt goes on with **emphasis** inside.' }]);
+    assert.equal(prose.warnings.length, 1, 'prose with emphasis is not split into items');
+  });
+
+  test('a kind marker in a heading', () => {
+    assert.deepEqual(techniques('### Technique 1: Reflection across $BC$ (transformation)\nReflect $A$ to $A\'$.'), [['Reflection across $BC$', 'transformation', "Reflect $A$ to $A'$."]]);
+  });
+
   test('`**Technique 1.** Name: detail` and `Technique 2: **Name** — detail` labels are dropped from the name', () => {
     assert.deepEqual(techniques('1. **Technique 1.** Jensen: $f$ is convex.\n2. Technique 2: **Schur** — degree one.'), [
       ['Jensen', 'theorem', '$f$ is convex.'],
@@ -379,6 +397,10 @@ Hence $x_n \\to 1$.
 **Step 3 —** Conclude.`),
       ['Set $x_n = a_n / n$.', '**Bound the error.** By AM-GM,\n\n$$ x_n + \\frac{1}{x_n} \\ge 2. $$\n\nHence $x_n \\to 1$.', 'Conclude.'],
     );
+  });
+
+  test('bold numbers as labels: `**1.** text` and `**2. Title.** text`', () => {
+    assert.deepEqual(steps('**1.** Expand both sides.\n**2. Compare.** The leading terms agree.\n\n**3)** Conclude.'), ['Expand both sides.', '**Compare.** The leading terms agree.', 'Conclude.']);
   });
 
   test('plain `Step N:` lines, even within one paragraph', () => {
