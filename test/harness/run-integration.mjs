@@ -80,14 +80,12 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
   });
 }
 
-class RunTimeout extends Error {}
-
 /** Rejects after the hard timeout; the run is then treated as hung. */
 function hardTimeout() {
   let timer;
   const promise = new Promise((_, reject) => {
     timer = setTimeout(
-      () => reject(new RunTimeout(`The integration run did not finish within ${Math.round(timeoutMs / 1000)} s; a test or the test host hangs (raise INSIGHT_PROOF_INTEGRATION_TIMEOUT_MS if the machine is just slow).`)),
+      () => reject(new Error(`The integration run did not finish within ${Math.round(timeoutMs / 1000)} s; a test or the test host hangs (raise INSIGHT_PROOF_INTEGRATION_TIMEOUT_MS if the machine is just slow).`)),
       timeoutMs,
     );
   });
@@ -153,7 +151,10 @@ async function runInCodeServer(workspace) {
     const serverDied = server.exited.then((code) => {
       throw new Error(`code-server stopped (${code}) during the run; see ${server.logFile}.`);
     });
-    const exitCode = await Promise.race([exited, serverDied, timeout.promise]);
+    const pageCrashed = new Promise((_, reject) => {
+      page.once('crash', () => reject(new Error(`The workbench page crashed in Chromium; see ${join(artifactsDir, 'browser-console.log')}.`)));
+    });
+    const exitCode = await Promise.race([exited, serverDied, pageCrashed, timeout.promise]);
     log(`The test host finished with exit code ${exitCode} after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     const result = readSuiteResult(outputLines);
     if (exitCode !== 0 || !result || result.failed > 0) await screenshot(page);
