@@ -6,12 +6,20 @@
 // where no desktop VS Code can run, code-server's extension host in headless Chromium. The VS Code
 // version matches the one code-server 4.139.1 carries, so both ways test the same release.
 import { defineConfig } from '@vscode/test-cli';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Tests write files into the workspace: they get a fresh copy of the fixture folder, never the
+// fixture itself.
+const workspaceFolder = join(mkdtempSync(join(tmpdir(), 'insight-proof-workspace-')), 'workspace');
+cpSync('test/fixtures/workspace', workspaceFolder, { recursive: true });
 
 export default defineConfig({
   label: 'integration',
   files: 'out/test/integration/*.test.js',
   version: process.env.INSIGHT_PROOF_VSCODE_VERSION || '1.139.1',
-  workspaceFolder: './test/fixtures/workspace',
+  workspaceFolder,
   launchArgs: ['--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
   mocha: {
     ui: 'bdd',
