@@ -13,7 +13,7 @@ import { join } from 'node:path';
 // Tests write files into the workspace: they get a fresh copy of the fixture folder, never the
 // fixture itself.
 const workspaceFolder = join(mkdtempSync(join(tmpdir(), 'insight-proof-workspace-')), 'workspace');
-cpSync('test/fixtures/workspace', workspaceFolder, { recursive: true });
+cpSync(join(import.meta.dirname, 'test', 'fixtures', 'workspace'), workspaceFolder, { recursive: true });
 
 export default defineConfig({
   label: 'integration',
