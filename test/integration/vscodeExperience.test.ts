@@ -106,6 +106,29 @@ describe('The VS Code experience: prove, stream, edit, regenerate, insert, resto
     assert.deepEqual(techniques, ['Telescoping sum', 'Induction on n']);
   });
 
+  it('refreshes the view at most about ten times a second while a layer streams in', async () => {
+    server.script('techniques', { content: TECHNIQUES.repeat(3), chunkChars: 2, chunkDelayMs: 8 });
+    const editor = await openMarkdown('throttle.md', workbook(THEOREM));
+    placeCursor(editor, 2);
+    const refreshes: number[] = [];
+    const subscription = api.tree.onDidChangeTreeData?.(() => refreshes.push(Date.now()));
+    assert.ok(subscription, 'the view offers no change event');
+    try {
+      const proving = vscode.commands.executeCommand('insightProof.prove');
+      const started = (await waitForHierarchy(api, editor.document.uri, (hierarchy) => hierarchy.layers.techniques.status === 'generating', 'the run to start')) && Date.now();
+      await waitForHierarchy(api, editor.document.uri, (hierarchy) => hierarchy.layers.techniques.status === 'draft', 'the techniques to finish', 20_000);
+      const finished = Date.now();
+      assert.equal(await proving, 'done');
+      const during = refreshes.filter((time) => time >= started && time <= finished);
+      const seconds = (finished - started) / 1000;
+      assert.ok(seconds > 1, `the stream took only ${seconds} s; the test needs a longer one`);
+      assert.ok(during.length >= 3, `the view refreshed only ${during.length} times while ${TECHNIQUES.length * 3} characters streamed in over ${seconds} s`);
+      assert.ok(during.length <= Math.ceil(seconds * 10) + 2, `the view refreshed ${during.length} times in ${seconds} s`);
+    } finally {
+      subscription.dispose();
+    }
+  });
+
   it('proves from the CodeLens above a theorem, which then shows the status and Show', async () => {
     const editor = await openMarkdown('codelens.md', workbook(LEMMA));
     const lenses = await waitFor(
@@ -198,6 +221,20 @@ describe('The VS Code experience: prove, stream, edit, regenerate, insert, resto
     assert.equal(rows.layers.techniques.description, 'accepted · 1 technique · edited · 1 alternative');
     assert.match(rows.layers.sketch.description, /^stale/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    // A layer edited by hand is never regenerated without the person's consent...
+    server.requests.length = 0;
+    const refused = await vscode.commands.executeCommand('insightProof.regenerateLayer', { hierarchyId: after.id, stage: 'techniques' }, { guidance: '', overwriteEdited: false });
+    assert.equal(refused, undefined);
+    assert.equal(server.chatRequests.length, 0);
+    // ...while the stale layers below it are one command away from being rewritten on top of it.
+    assert.equal(await vscode.commands.executeCommand('insightProof.regenerateBelow', { hierarchyId: after.id, stage: 'techniques' }), 'done');
+    const [rewritten] = hierarchiesOf(api, editor.document.uri);
+    assert.ok(rewritten);
+    assert.deepEqual([rewritten.layers.sketch.status, rewritten.layers.proof.status], ['draft', 'draft']);
+    assert.deepEqual(rewritten.layers.techniques.items.map((item) => item.name), ['Pairing']);
+    assert.deepEqual(server.chatRequests.map((request) => request.stage), ['sketch', 'proof']);
+    assert.match(JSON.stringify(server.chatRequests[0]?.body.messages), /Pairing/, 'the sketch was not written from the edited techniques');
   });
 
   it('regenerates a layer with a guidance note, keeps the earlier version and switches back to it', async () => {
@@ -268,6 +305,35 @@ describe('The VS Code experience: prove, stream, edit, regenerate, insert, resto
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand('undo');
     await waitFor(() => document.getText() === once, { message: 'undo to restore the previous block' });
+  });
+
+  it('inserts under the theorem where it is now, keeping text typed after the proof was generated', async () => {
+    const editor = await openMarkdown('typed.md', workbook(THEOREM));
+    placeCursor(editor, 2);
+    assert.equal(await vscode.commands.executeCommand('insightProof.prove'), 'done');
+    const [proved] = hierarchiesOf(api, editor.document.uri);
+    assert.ok(proved);
+    await vscode.commands.executeCommand('insightProof.acceptAll', { hierarchyId: proved.id });
+    await waitForHierarchy(api, editor.document.uri, (hierarchy) => hierarchy.layers.proof.status === 'accepted', 'every layer to be accepted');
+
+    // The person writes above the theorem (it moves down) and just below it.
+    assert.ok(await editor.edit((builder) => builder.insert(new vscode.Position(1, 0), '\nAn introduction written later.\n')));
+    const theoremLine = editor.document.getText().split('\n').indexOf(THEOREM);
+    assert.equal(theoremLine, 4);
+    assert.ok(await editor.edit((builder) => builder.insert(new vscode.Position(theoremLine + 1, 0), 'A remark typed right under the theorem.\n')));
+    const before = editor.document.getText();
+
+    await vscode.commands.executeCommand('insightProof.insertIntoDocument', { hierarchyId: proved.id });
+    const after = editor.document.getText();
+    const lines = after.split('\n');
+    assert.equal(lines[theoremLine], THEOREM);
+    assert.equal(lines[theoremLine + 2], `<!-- insight-proof:begin id=${proved.id} -->`);
+    // Everything that was there is still there, in order, with the block between theorem and remark.
+    const begin = lines.indexOf(`<!-- insight-proof:begin id=${proved.id} -->`);
+    const end = lines.indexOf('<!-- insight-proof:end -->');
+    const outside = [...lines.slice(0, begin), ...lines.slice(end + 1)].filter((line) => line.trim() !== '');
+    assert.deepEqual(outside, before.split('\n').filter((line) => line.trim() !== ''));
+    assert.ok(lines.indexOf('A remark typed right under the theorem.') > end);
   });
 
   it('restores a hierarchy from the proof block of a document it was forgotten for', async () => {
