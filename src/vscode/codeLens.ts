@@ -4,7 +4,6 @@
 import * as vscode from 'vscode';
 import type { Hierarchy } from '../core/hierarchy.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
-import { LAYER_SCHEME } from './layerDocuments.ts';
 import { STAGES } from './stages.ts';
 import { newestFirst, normalizeStatement, type TheoremIndex } from './theoremIndex.ts';
 import { Throttle } from './throttle.ts';
@@ -43,7 +42,6 @@ export class ProofCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (document.uri.scheme === LAYER_SCHEME) return [];
     const theorems = await this.index.theorems(document);
     if (theorems.length === 0) return [];
     const uri = document.uri.toString();

@@ -3,8 +3,8 @@
 import * as vscode from 'vscode';
 import { onDidChangeConfig, readConfig } from './config.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
-import { LAYER_SCHEME } from './layerDocuments.ts';
 import type { ProofRuns } from './proofRuns.ts';
+import { USER_DOCUMENT_SCHEMES } from './stages.ts';
 import { theoremContaining, type TheoremIndex } from './theoremIndex.ts';
 
 export const CONTEXT_KEYS = {
@@ -56,7 +56,7 @@ export class ContextKeys implements vscode.Disposable {
   /** Parsing waits for typing to pause; an already parsed version answers at once. */
   private scheduleCursorCheck(): void {
     const editor = vscode.window.activeTextEditor;
-    if (!editor || editor.document.languageId !== 'markdown' || editor.document.uri.scheme === LAYER_SCHEME) {
+    if (!editor || editor.document.languageId !== 'markdown' || !USER_DOCUMENT_SCHEMES.includes(editor.document.uri.scheme)) {
       this.set(CONTEXT_KEYS.editorHasTheorem, false);
       return;
     }

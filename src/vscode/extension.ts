@@ -17,7 +17,7 @@ import { HierarchyPersistence } from './persistence.ts';
 import { ProofRuns } from './proofRuns.ts';
 import { ProveFlow } from './prove.ts';
 import { DocumentRestorer } from './restore.ts';
-import { LAYER_TITLES } from './stages.ts';
+import { LAYER_TITLES, USER_DOCUMENT_SCHEMES } from './stages.ts';
 import { Targets } from './targets.ts';
 import { TheoremIndex } from './theoremIndex.ts';
 
@@ -77,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): InsightProofApi {
   disposables.add(vscode.workspace.registerFileSystemProvider(LAYER_SCHEME, layerFiles, { isCaseSensitive: true }));
 
   const lenses = disposables.add(new ProofCodeLensProvider(store, index, (id) => runs.isRunning(id), runs.onDidChange));
-  disposables.add(vscode.languages.registerCodeLensProvider({ language: 'markdown' }, lenses));
+  disposables.add(vscode.languages.registerCodeLensProvider(USER_DOCUMENT_SCHEMES.map((scheme) => ({ language: 'markdown', scheme })), lenses));
 
   const restorer = disposables.add(new DocumentRestorer(store, loadCore, log, stateLoaded));
   // Documents already open were opened before this listener existed; look at them after activation.

@@ -92,10 +92,6 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.throttle.flush();
   }
 
-  get hasPendingRefresh(): boolean {
-    return this.throttle.isPending;
-  }
-
   private fireChanges(): void {
     if (this.structureChanged) {
       this.structureChanged = false;

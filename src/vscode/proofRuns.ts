@@ -6,7 +6,7 @@
 // and queueing would run a request they may no longer want.
 import * as vscode from 'vscode';
 import type { ModelError } from '../core/errors.ts';
-import type { Hierarchy, LayerStage } from '../core/hierarchy.ts';
+import type { LayerStage } from '../core/hierarchy.ts';
 import type { PipelineEvent } from '../core/pipeline.ts';
 import type { LoadCore } from './core.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
@@ -185,7 +185,3 @@ export class ProofRuns implements vscode.Disposable {
   }
 }
 
-/** The layers a person may lose work in when regenerating these stages: those they edited by hand. */
-export function editedStages(hierarchy: Hierarchy, stages: readonly LayerStage[]): LayerStage[] {
-  return stages.filter((stage) => hierarchy.layers[stage].edited);
-}

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { LoadCore } from './core.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
+import { USER_DOCUMENT_SCHEMES } from './stages.ts';
 
 export const BLOCK_MARKER = '<!-- insight-proof:begin';
 
@@ -29,7 +30,7 @@ export class DocumentRestorer implements vscode.Disposable {
   }
 
   restore(document: vscode.TextDocument): void {
-    if (document.languageId !== 'markdown' || !document.getText().includes(BLOCK_MARKER)) return;
+    if (document.languageId !== 'markdown' || !USER_DOCUMENT_SCHEMES.includes(document.uri.scheme) || !document.getText().includes(BLOCK_MARKER)) return;
     const work = this.restoreFrom(document).catch((error: unknown) => {
       this.log.error(`Restoring proof hierarchies from ${document.uri.toString(true)} failed: ${error instanceof Error ? error.message : String(error)}`);
     });

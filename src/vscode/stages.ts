@@ -12,12 +12,15 @@ export const LAYER_TITLES: Record<LayerStage, string> = {
   proof: 'Proof',
 };
 
+/**
+ * Where proofs are written by people: local and remote files, untitled documents and virtual
+ * workspaces. Other markdown documents (git's old versions in a diff, layer documents, output)
+ * get no CodeLenses and are never restored from.
+ */
+export const USER_DOCUMENT_SCHEMES: readonly string[] = ['file', 'untitled', 'vscode-remote', 'vscode-vfs'];
+
 export function isLayerStage(value: unknown): value is LayerStage {
   return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
-}
-
-export function stagesFrom(stage: LayerStage): LayerStage[] {
-  return STAGES.slice(STAGES.indexOf(stage));
 }
 
 export function stagesAfter(stage: LayerStage): LayerStage[] {
