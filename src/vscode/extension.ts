@@ -27,6 +27,7 @@ export const VIEW_ID = 'insightProof.hierarchies';
 let flushState: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): InsightProofApi {
+  const started = performance.now();
   const disposables = new DisposableStore();
   context.subscriptions.push(disposables);
   const version = String(context.extension.packageJSON.version);
@@ -85,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): InsightProofApi {
   disposables.add(new vscode.Disposable(() => clearTimeout(restoreTimer)));
 
   registerCommands(disposables, { secrets: context.secrets, log, store, runs, models, targets, prove, loadCore, reveal });
-  log.info(`Insight Proof ${version} activated in ${vscode.env.appName} ${vscode.version}.`);
+  log.info(`Insight Proof ${version} activated in ${vscode.env.appName} ${vscode.version} (${(performance.now() - started).toFixed(1)} ms).`);
 
   return {
     apiVersion: 1,
