@@ -26,7 +26,7 @@
 // column, and markers only at the first column too, so indented look-alikes inside details and
 // steps are content. One thing cannot round-trip: a proof line that is itself an end marker.
 import { createHierarchy, emptyLayers, type Hierarchy, type Layers, type SketchStep, type Technique, type TechniqueKind } from './hierarchy.ts';
-import { detectTheorems, parseDocument, sourceLines, splitLines } from './markdown.ts';
+import { detectTheorems, scanDocument, sourceLines, splitLines } from './markdown.ts';
 import { parseSketch, parseTechniques, parseVerdict } from './parse.ts';
 
 export const TECHNIQUES_HEADER = '**Core techniques.**';
@@ -172,7 +172,7 @@ function readBlock(id: string, startLine: number, endLine: number, inner: readon
 
 /** The insight-proof blocks of a document, with their layers read back. */
 export function findProofBlocks(markdown: string): FoundProofBlock[] {
-  const document = parseDocument(markdown);
+  const document = scanDocument(markdown);
   return document.proofBlocks.map((block) => {
     const inner = block.endLine - block.startLine >= 2 ? splitLines(sourceLines(document, block.startLine + 1, block.endLine - 1)) : [];
     return readBlock(block.id, block.startLine, block.endLine, inner);

@@ -4,8 +4,9 @@
 // Only block structure is needed (where paragraphs, headings, lists and fences start and end), so
 // inline parsing is switched off: an `inline` token keeps its raw source in `content`, and a large
 // document parses in a fraction of the time a full render takes. The parser instance is created
-// once, and the last document's parse is cached, because the editor asks about the same text many
-// times (CodeLens, the theorem at the cursor, the proof blocks in it).
+// once, and the last document's scan and theorems are cached, because the editor asks about the
+// same text many times (CodeLens, the theorem at the cursor, the proof blocks in it). Large
+// documents are not parsed whole: see "One scanned document" below.
 //
 // Which text is a theorem (zero-based line numbers, inclusive):
 //  - A top-level paragraph or blockquote whose text starts with a bold or italic label:
@@ -70,18 +71,57 @@ export function splitLines(text: string): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// One parsed document (cached)
+// One scanned document (cached)
+//
+// A single linear pass over the lines finds what theorem detection needs before any parsing:
+//  - the insight-proof blocks (their markers start at the first column; a begin marker inside a
+//    code fence that started outside every block — documentation showing the format — is not one);
+//  - "fresh starts": lines where markdown parsing may begin afresh and reach the same blocks as a
+//    parse of the whole document: the first line, the line after a proof block, and every
+//    unindented line after a blank line outside a top-level fence or HTML block (there, CommonMark
+//    has closed every paragraph, list item and blockquote);
+//  - candidate lines, which might start a theorem (a keyword after at most an emphasis, a heading
+//    or blockquote marker).
+// Detection then parses, with markdown-it, only the windows between fresh starts that hold a
+// candidate (growing a window while a statement runs into its end), instead of the whole document.
+// A proof block is a hard boundary: text is never parsed across it, so a proof that leaves a code
+// fence open does not turn the rest of the document into code.
 
-export interface ParsedDocument {
-  readonly markdown: string;
-  readonly tokens: Token[];
-  /** Offset of the first character of every line. */
-  readonly lineStarts: number[];
-  /** Zero-based inclusive line ranges of insight-proof blocks, markers included. */
-  readonly proofBlocks: ReadonlyArray<{ id: string; startLine: number; endLine: number }>;
+export interface ProofBlockRange {
+  id: string;
+  /** Zero-based line of the begin marker. */
+  startLine: number;
+  /** Zero-based line of the end marker (inclusive). */
+  endLine: number;
 }
 
-let lastDocument: ParsedDocument | undefined;
+export interface DocumentScan {
+  readonly markdown: string;
+  /** Offset of the first character of every line. */
+  readonly lineStarts: number[];
+  readonly proofBlocks: readonly ProofBlockRange[];
+  /** Lines where parsing can start afresh (ascending). */
+  readonly freshStarts: number[];
+  /** Lines that might start a theorem (ascending). */
+  readonly candidates: number[];
+}
+
+// Markers start at the first column: the same text indented inside a technique's detail or a
+// sketch step (which the block format indents) is content, not a marker.
+export const PROOF_BLOCK_BEGIN = /^<!--[ \t]*insight-proof:begin[ \t]+id=([^\s>]+?)[ \t]*-->[ \t]*$/;
+export const PROOF_BLOCK_END = /^<!--[ \t]*insight-proof:end[ \t]*-->[ \t]*$/;
+
+const CANDIDATE = new RegExp(`^[ \\t]{0,3}(?:>[ \\t]?)?(?:#{1,6}[ \\t]+)?(?:\\*\\*|__|\\*|_)?[ \\t]*(?:${THEOREM_KEYWORDS.join('|')})(?![a-z])`, 'i');
+// markdown-it's HTML blocks that may span blank lines (CommonMark types 1–5), with their end.
+const LONG_HTML_BLOCKS: ReadonlyArray<readonly [RegExp, RegExp]> = [
+  [/^<(?:script|pre|style|textarea)(?=\s|>|$)/i, /<\/(?:script|pre|style|textarea)>/i],
+  [/^<!--/, /-->/],
+  [/^<\?/, /\?>/],
+  [/^<![A-Z]/, />/],
+  [/^<!\[CDATA\[/, /\]\]>/],
+];
+
+let lastScan: DocumentScan | undefined;
 
 function computeLineStarts(markdown: string): number[] {
   const starts = [0];
@@ -100,69 +140,99 @@ function computeLineStarts(markdown: string): number[] {
   return starts;
 }
 
-// Markers start at the first column: the same text indented inside a technique's detail or a
-// sketch step (which the block format indents) is content, not a marker.
-export const PROOF_BLOCK_BEGIN = /^<!--[ \t]*insight-proof:begin[ \t]+id=([^\s>]+?)[ \t]*-->[ \t]*$/;
-export const PROOF_BLOCK_END = /^<!--[ \t]*insight-proof:end[ \t]*-->[ \t]*$/;
-const MARKER_SEARCH = /^<!--[ \t]*insight-proof:(?:begin|end)\b.*$/gm;
-
-/**
- * The insight-proof blocks of a document. Markers are found line by line, so a block whose proof
- * leaves a code fence open still ends at its end marker; a begin marker inside a code fence that
- * started outside every block (documentation showing the format) is not a block.
- */
-function findProofBlockRanges(markdown: string, tokens: readonly Token[], lineStarts: readonly number[]): ParsedDocument['proofBlocks'] {
-  if (!markdown.includes('insight-proof:')) return [];
-  const markers: Array<{ line: number; id?: string }> = [];
-  for (const match of markdown.matchAll(MARKER_SEARCH)) {
-    const line = lineAt(lineStarts, match.index);
-    // JavaScript's `^` also matches after U+2028/U+2029, which do not start a markdown line.
-    if (lineStarts[line] !== match.index) continue;
-    const begin = PROOF_BLOCK_BEGIN.exec(match[0]);
-    if (begin) markers.push({ line, id: begin[1]! });
-    else if (PROOF_BLOCK_END.test(match[0])) markers.push({ line });
-  }
-  const fences = tokens.filter((token) => (token.type === 'fence' || token.type === 'code_block') && token.map).map((token) => token.map!);
-  const blocks: Array<{ id: string; startLine: number; endLine: number }> = [];
-  const insideBlock = (line: number) => blocks.some((block) => block.startLine <= line && line <= block.endLine);
-  let open: { id: string; line: number } | undefined;
-  for (const marker of markers) {
-    if (marker.id !== undefined) {
-      if (open) continue;
-      const fence = fences.find(([start, end]) => start < marker.line && marker.line < end);
-      if (fence && !insideBlock(fence[0])) continue;
-      open = { id: marker.id, line: marker.line };
-    } else if (open) {
-      blocks.push({ id: open.id, startLine: open.line, endLine: marker.line });
-      open = undefined;
+/** Scans a document once; asking again about the same text reuses the result. */
+export function scanDocument(markdown: string): DocumentScan {
+  if (lastScan?.markdown === markdown) return lastScan;
+  const lineStarts = computeLineStarts(markdown);
+  const lineCount = lineStarts.length;
+  const lineEnd = (line: number) => {
+    let end = line + 1 < lineCount ? lineStarts[line + 1]! : markdown.length;
+    if (end > lineStarts[line]! && markdown.charCodeAt(end - 1) === 10) end--;
+    if (end > lineStarts[line]! && markdown.charCodeAt(end - 1) === 13) end--;
+    return end;
+  };
+  // End markers, so that a begin marker without one is known at once (then it is not a block).
+  const endMarkers: number[] = [];
+  if (markdown.includes('insight-proof:end')) {
+    for (let line = 0; line < lineCount; line++) {
+      if (markdown.startsWith('<!--', lineStarts[line]!) && PROOF_BLOCK_END.test(markdown.slice(lineStarts[line], lineEnd(line)))) endMarkers.push(line);
     }
   }
-  return blocks;
-}
+  const maybeMarkers = endMarkers.length > 0;
 
-/** The zero-based line that holds a character offset. */
-function lineAt(lineStarts: readonly number[], offset: number): number {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (lineStarts[middle]! <= offset) low = middle;
-    else high = middle - 1;
+  const proofBlocks: ProofBlockRange[] = [];
+  const freshStarts: number[] = [];
+  const candidates: number[] = [];
+  let fence: { char: number; length: number } | undefined;
+  let html: RegExp | undefined;
+  let previousBlank = true;
+  let nextEndMarker = 0;
+  for (let line = 0; line < lineCount; line++) {
+    const start = lineStarts[line]!;
+    const end = lineEnd(line);
+    let position = start;
+    let column = 0;
+    while (position < end) {
+      const c = markdown.charCodeAt(position);
+      if (c === 32) column++;
+      else if (c === 9) column += 4 - (column % 4);
+      else break;
+      position++;
+    }
+    const blank = position === end;
+    const first = markdown.charCodeAt(position);
+
+    if (maybeMarkers && column === 0 && first === 60 && fence === undefined && markdown.startsWith('<!--', start)) {
+      const begin = PROOF_BLOCK_BEGIN.exec(markdown.slice(start, end));
+      while (nextEndMarker < endMarkers.length && endMarkers[nextEndMarker]! <= line) nextEndMarker++;
+      if (begin && nextEndMarker < endMarkers.length) {
+        const endLine = endMarkers[nextEndMarker]!;
+        proofBlocks.push({ id: begin[1]!, startLine: line, endLine });
+        // Whatever the block holds, the text after it starts afresh.
+        html = undefined;
+        previousBlank = true;
+        line = endLine;
+        if (endLine + 1 < lineCount) freshStarts.push(endLine + 1);
+        continue;
+      }
+    }
+
+    if (fence) {
+      if (column <= 3 && first === fence.char) {
+        let run = position;
+        while (run < end && markdown.charCodeAt(run) === fence.char) run++;
+        if (run - position >= fence.length && markdown.slice(run, end).trim() === '') fence = undefined;
+      }
+    } else if (html) {
+      if (html.test(markdown.slice(position, end))) html = undefined;
+    } else {
+      if ((line === 0 || previousBlank) && !blank && column === 0 && (freshStarts.length === 0 || freshStarts[freshStarts.length - 1] !== line)) freshStarts.push(line);
+      if (column <= 3 && !blank) {
+        if (first === 96 || first === 126) {
+          let run = position;
+          while (run < end && markdown.charCodeAt(run) === first) run++;
+          if (run - position >= 3 && (first === 126 || !markdown.slice(run, end).includes('`'))) fence = { char: first, length: run - position };
+        } else if (first === 60) {
+          const text = markdown.slice(position, end);
+          const kind = LONG_HTML_BLOCKS.find(([opening]) => opening.test(text));
+          if (kind && !kind[1].test(text)) html = kind[1];
+        }
+      }
+    }
+    // Candidates are not filtered by the fence state: parsing decides, so a misjudged fence can
+    // cost time but never a theorem.
+    if (!blank && column <= 3 && (first === 42 || first === 95 || first === 35 || first === 62 || (first | 32) >= 97) && CANDIDATE.test(markdown.slice(start, Math.min(end, start + 80)))) {
+      candidates.push(line);
+    }
+    previousBlank = blank;
   }
-  return low;
-}
-
-/** Parses a document once; asking again about the same text reuses the result. */
-export function parseDocument(markdown: string): ParsedDocument {
-  if (lastDocument?.markdown === markdown) return lastDocument;
-  const tokens = blockTokens(markdown);
-  const lineStarts = computeLineStarts(markdown);
-  lastDocument = { markdown, tokens, lineStarts, proofBlocks: findProofBlockRanges(markdown, tokens, lineStarts) };
-  return lastDocument;
+  if (freshStarts[0] !== 0) freshStarts.unshift(0);
+  lastScan = { markdown, lineStarts, proofBlocks, freshStarts, candidates };
+  return lastScan;
 }
 
 /** The text of lines [startLine, endLine] (inclusive) exactly as in the document, without the final line break. */
-export function sourceLines(document: ParsedDocument, startLine: number, endLine: number): string {
+export function sourceLines(document: Pick<DocumentScan, 'markdown' | 'lineStarts'>, startLine: number, endLine: number): string {
   const from = document.lineStarts[startLine] ?? document.markdown.length;
   let to = document.lineStarts[endLine + 1] ?? document.markdown.length;
   if (to > from && document.markdown[to - 1] === '\n') to--;
@@ -216,21 +286,22 @@ function headingLabel(text: string): { label: string; kind: string } | undefined
 
 interface TopBlock {
   type: string;
-  /** [start, end) */
+  /** Zero-based document lines [start, end). */
   start: number;
   end: number;
   /** Raw inline source of a paragraph or heading, or of a blockquote's first paragraph. */
   text?: string;
-  /** How many insight-proof blocks start before this block: a statement never spans two values. */
-  region?: number;
 }
 
-function topBlocks(tokens: readonly Token[]): TopBlock[] {
+/** The top-level blocks of lines [from, to) of a document, parsed on their own. */
+function parseWindow(scan: DocumentScan, from: number, to: number): TopBlock[] {
+  const end = to < scan.lineStarts.length ? scan.lineStarts[to]! : scan.markdown.length;
+  const tokens = blockTokens(scan.markdown.slice(scan.lineStarts[from], end));
   const blocks: TopBlock[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     if (token.level !== 0 || token.nesting === -1 || !token.map) continue;
-    const block: TopBlock = { type: token.type.replace(/_open$/, ''), start: token.map[0], end: token.map[1] };
+    const block: TopBlock = { type: token.type.replace(/_open$/, ''), start: token.map[0] + from, end: token.map[1] + from };
     if (token.type === 'paragraph_open' || token.type === 'heading_open') block.text = tokens[i + 1]?.content ?? '';
     else if (token.type === 'blockquote_open' && tokens[i + 1]?.type === 'paragraph_open') block.text = tokens[i + 2]?.content ?? '';
     blocks.push(block);
@@ -240,43 +311,51 @@ function topBlocks(tokens: readonly Token[]): TopBlock[] {
 
 const DISPLAY_MATH = /^\s*(?:\$\$|\\\[|\\begin\{)/;
 
-function isBlankLine(document: ParsedDocument, line: number): boolean {
-  return sourceLines(document, line, line).trim() === '';
+function isBlankLine(scan: DocumentScan, line: number): boolean {
+  return sourceLines(scan, line, line).trim() === '';
 }
 
-let lastTheorems: { markdown: string; theorems: TheoremBlock[] } | undefined;
-
-/** The theorems of a markdown document (rules at the top of this file), in document order. */
-export function detectTheorems(markdown: string): TheoremBlock[] {
-  if (lastTheorems?.markdown !== markdown) lastTheorems = { markdown, theorems: findTheorems(parseDocument(markdown)) };
-  return lastTheorems.theorems.map((theorem) => ({ ...theorem }));
+function lastContentLine(scan: DocumentScan, block: TopBlock): number {
+  let line = block.end - 1;
+  while (line > block.start && isBlankLine(scan, line)) line--;
+  return line;
 }
 
-/** The theorem whose lines include `line` (zero-based), if any. */
-export function theoremAtLine(markdown: string, line: number): TheoremBlock | undefined {
-  return detectTheorems(markdown).find((theorem) => theorem.startLine <= line && line <= theorem.endLine);
+function isList(block: TopBlock): boolean {
+  return block.type === 'bullet_list' || block.type === 'ordered_list';
 }
 
-function findTheorems(document: ParsedDocument): TheoremBlock[] {
-  const excluded = document.proofBlocks;
-  let nextExcluded = 0;
-  const blocks = topBlocks(document.tokens).filter((block) => {
-    while (nextExcluded < excluded.length && excluded[nextExcluded]!.endLine < block.start) nextExcluded++;
-    const range = excluded[nextExcluded];
-    block.region = nextExcluded;
-    return !range || block.start < range.startLine || block.start > range.endLine;
-  });
-  const isLabelled = (block: TopBlock) => block.text !== undefined && (ANY_LABEL.test(block.text) || paragraphLabel(block.text) !== undefined);
-  // A statement never runs into an insight-proof block: the block boundary is a hard stop.
-  const crossesProofBlock = (from: TopBlock, to: TopBlock) => from.region !== to.region;
+function isLabelled(block: TopBlock): boolean {
+  return block.text !== undefined && (ANY_LABEL.test(block.text) || paragraphLabel(block.text) !== undefined);
+}
 
+const ATX_HEADING = /^#{1,6}(?:[ \t]|$)/;
+const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
+const LIST_MARKER = /^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
+
+/**
+ * Whether a statement certainly stops before `line`, a fresh start (an unindented line after a
+ * blank one), judging from that line alone; false when only parsing on could tell.
+ */
+function stopsBefore(scan: DocumentScan, line: number, previous: TopBlock, heading: boolean): boolean {
+  const text = sourceLines(scan, line, line);
+  if (ATX_HEADING.test(text) || THEMATIC_BREAK.test(text.trim())) return true;
+  // A line that starts like a label and not like a list item opens a labelled paragraph (or a
+  // setext heading): either ends every statement.
+  if (!LIST_MARKER.test(text) && (ANY_LABEL.test(text) || paragraphLabel(text) !== undefined)) return true;
+  if (heading) return false;
+  const lastLine = lastContentLine(scan, previous);
+  const previousOpens = (previous.type === 'paragraph' && DISPLAY_MATH.test(previous.text ?? '')) || isList(previous) || /:\s*$/.test(sourceLines(scan, lastLine, lastLine));
+  return !previousOpens && !DISPLAY_MATH.test(text) && !LIST_MARKER.test(text);
+}
+
+/**
+ * The theorems among blocks parsed from lines [from, to) (to a fresh start, or the end of a
+ * segment: `last`). `open` is set when the last statement reached the window's end and might go on.
+ */
+function theoremsIn(scan: DocumentScan, blocks: readonly TopBlock[], to = Infinity, last = true): { theorems: TheoremBlock[]; open: boolean } {
   const theorems: TheoremBlock[] = [];
-  const add = (label: { label: string; kind: string }, start: number, endExclusive: number) => {
-    let endLine = endExclusive - 1;
-    while (endLine > start && isBlankLine(document, endLine)) endLine--;
-    theorems.push({ ...label, statement: sourceLines(document, start, endLine), startLine: start, endLine });
-  };
-
+  let open = false;
   let i = 0;
   while (i < blocks.length) {
     const block = blocks[i]!;
@@ -288,41 +367,97 @@ function findTheorems(document: ParsedDocument): TheoremBlock[] {
     }
     let end = block.end;
     let j = i + 1;
-    if (heading) {
-      while (j < blocks.length) {
-        const next = blocks[j]!;
-        if (next.type === 'heading' || next.type === 'hr' || next.type === 'html_block' || isLabelled(next) || crossesProofBlock(block, next)) break;
-        end = next.end;
-        j++;
-      }
-    } else {
-      let previous = block;
-      while (j < blocks.length) {
-        const next = blocks[j]!;
-        if (crossesProofBlock(block, next)) break;
-        const isList = (candidate: TopBlock) => candidate.type === 'bullet_list' || candidate.type === 'ordered_list';
+    let previous = block;
+    while (j < blocks.length) {
+      const next = blocks[j]!;
+      let continues: boolean;
+      if (heading) {
+        continues = next.type !== 'heading' && next.type !== 'hr' && next.type !== 'html_block' && !isLabelled(next);
+      } else {
         const previousIsMath = previous.type === 'paragraph' && DISPLAY_MATH.test(previous.text ?? '');
-        const lastLine = lastContentLine(document, previous);
-        const previousEndsWithColon = /:\s*$/.test(sourceLines(document, lastLine, lastLine));
+        const lastLine = lastContentLine(scan, previous);
+        const previousEndsWithColon = /:\s*$/.test(sourceLines(scan, lastLine, lastLine));
         const nextIsMath = next.type === 'paragraph' && DISPLAY_MATH.test(next.text ?? '');
-        const continues =
-          nextIsMath ||
-          isList(next) ||
-          ((previousIsMath || isList(previous) || previousEndsWithColon) && next.type === 'paragraph' && !isLabelled(next));
-        if (!continues) break;
-        end = next.end;
-        previous = next;
-        j++;
+        continues = nextIsMath || isList(next) || ((previousIsMath || isList(previous) || previousEndsWithColon) && next.type === 'paragraph' && !isLabelled(next));
       }
+      if (!continues) break;
+      end = next.end;
+      previous = next;
+      j++;
     }
-    add((heading ?? paragraph)!, block.start, end);
+    if (j === blocks.length && !last) open = !stopsBefore(scan, to, previous, heading !== undefined);
+    let endLine = end - 1;
+    while (endLine > block.start && isBlankLine(scan, endLine)) endLine--;
+    theorems.push({ ...(heading ?? paragraph)!, statement: sourceLines(scan, block.start, endLine), startLine: block.start, endLine });
     i = j;
+  }
+  return { theorems, open };
+}
+
+export interface DetectOptions {
+  /**
+   * `windows` (the default) parses only the parts of the document around candidate lines;
+   * `whole` parses every part between proof blocks. Both give the same theorems.
+   */
+  strategy?: 'windows' | 'whole';
+}
+
+/** The lines [start, end) between proof blocks, where parsing may run. */
+function segments(scan: DocumentScan): Array<[number, number]> {
+  const result: Array<[number, number]> = [];
+  let start = 0;
+  for (const block of scan.proofBlocks) {
+    if (block.startLine > start) result.push([start, block.startLine]);
+    start = block.endLine + 1;
+  }
+  if (start < scan.lineStarts.length) result.push([start, scan.lineStarts.length]);
+  return result;
+}
+
+function findTheorems(scan: DocumentScan, strategy: 'windows' | 'whole'): TheoremBlock[] {
+  const theorems: TheoremBlock[] = [];
+  if (strategy === 'whole') {
+    for (const [from, to] of segments(scan)) theorems.push(...theoremsIn(scan, parseWindow(scan, from, to)).theorems);
+    return theorems;
+  }
+  const { candidates, freshStarts } = scan;
+  const segmentList = segments(scan);
+  let segment = 0;
+  let fresh = 0;
+  let done = 0;
+  for (const candidate of candidates) {
+    if (candidate < done) continue;
+    while (segmentList[segment]![1] <= candidate) segment++;
+    const segmentEnd = segmentList[segment]![1];
+    // The window starts at the last fresh start at or before the candidate.
+    while (fresh + 1 < freshStarts.length && freshStarts[fresh + 1]! <= candidate) fresh++;
+    const from = freshStarts[fresh]!;
+    // It ends at the next fresh start; while a statement may run on past its end, it grows
+    // (doubling, so that the total work stays linear in the text parsed).
+    for (let span = 1; ; span *= 2) {
+      const to = fresh + span < freshStarts.length ? Math.min(freshStarts[fresh + span]!, segmentEnd) : segmentEnd;
+      const found = theoremsIn(scan, parseWindow(scan, from, to), to, to === segmentEnd);
+      if (found.open) continue;
+      theorems.push(...found.theorems);
+      done = to;
+      break;
+    }
   }
   return theorems;
 }
 
-function lastContentLine(document: ParsedDocument, block: TopBlock): number {
-  let line = block.end - 1;
-  while (line > block.start && isBlankLine(document, line)) line--;
-  return line;
+let lastTheorems: { markdown: string; strategy: string; theorems: TheoremBlock[] } | undefined;
+
+/** The theorems of a markdown document (rules at the top of this file), in document order. */
+export function detectTheorems(markdown: string, options: DetectOptions = {}): TheoremBlock[] {
+  const strategy = options.strategy ?? 'windows';
+  if (lastTheorems?.markdown !== markdown || lastTheorems.strategy !== strategy) {
+    lastTheorems = { markdown, strategy, theorems: findTheorems(scanDocument(markdown), strategy) };
+  }
+  return lastTheorems.theorems.map((theorem) => ({ ...theorem }));
+}
+
+/** The theorem whose lines include `line` (zero-based), if any. */
+export function theoremAtLine(markdown: string, line: number): TheoremBlock | undefined {
+  return detectTheorems(markdown).find((theorem) => theorem.startLine <= line && line <= theorem.endLine);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import * as fc from 'fast-check';
 import { detectTheorems, theoremAtLine } from '../../src/core/markdown.ts';
 
 interface EvalRecord {
@@ -199,6 +200,70 @@ describe('theoremAtLine', () => {
   });
 });
 
+describe('detectTheorems: parsing only windows around candidates finds what parsing everything finds (property)', () => {
+  const line = fc.constantFrom(
+    '',
+    '',
+    '',
+    '**Theorem.** For all $n$,',
+    '**Lemma 2**: a statement:',
+    '*Claim.* Short.',
+    '__Problem 3.__ Find $x$.',
+    '**Theorem** (Fermat). $a^p \\equiv a$.',
+    '## Proposition',
+    '### Theorem 2 (Fermat)',
+    '# Notes',
+    'Theorem 7',
+    'Lemma',
+    '===',
+    '---',
+    '***',
+    '> **Lemma.** Quoted.',
+    '>',
+    '> more',
+    '**Proof.** Obvious.',
+    'Proof. Also.',
+    '**Remark.** Aside.',
+    '$$',
+    '$$ x^2 $$',
+    '\\[ y \\]',
+    '\\begin{align}',
+    '- item',
+    '* item',
+    '1. item',
+    '2) item',
+    '  continued',
+    '   **Theorem.** indented',
+    '    code line',
+    '\t**Lemma.** tab',
+    '```',
+    '~~~',
+    '````',
+    '```js',
+    '<!--',
+    '-->',
+    '<!-- note -->',
+    '<script>',
+    '</script>',
+    '<div>',
+    '<!-- insight-proof:begin id=ip-1 -->',
+    '<!-- insight-proof:end -->',
+    'plain text:',
+    'plain text.',
+    'Theorem proving is fun.',
+  );
+  const documents = fc.tuple(fc.array(line, { maxLength: 60 }), fc.constantFrom('\n', '\r\n')).map(([lines, eol]) => lines.join(eol));
+
+  test('same theorems, same lines, same statements', () => {
+    fc.assert(
+      fc.property(documents, (markdown) => {
+        assert.deepEqual(detectTheorems(markdown, { strategy: 'windows' }), detectTheorems(markdown, { strategy: 'whole' }));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});
+
 describe('detectTheorems performance', () => {
   test('a 5 MB document with 2,000 theorems is parsed once, quickly, and asking again reuses the parse', () => {
     const problems = records.map((record) => record.prompt);
@@ -214,6 +279,8 @@ describe('detectTheorems performance', () => {
     const theorems = detectTheorems(markdown);
     const first = performance.now() - started;
     assert.ok(theorems.length >= 2_000, `${theorems.length} theorems`);
+    assert.deepEqual(theorems, detectTheorems(markdown, { strategy: 'whole' }));
+    detectTheorems(markdown);
     const again = performance.now();
     assert.equal(theoremAtLine(markdown, theorems[1_000]!.startLine)?.label, theorems[1_000]!.label);
     const cached = performance.now() - again;
