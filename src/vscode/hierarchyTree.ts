@@ -85,6 +85,8 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (hierarchyId === undefined) this.structureChanged = true;
     else this.changedIds.add(hierarchyId);
     this.throttle.schedule();
+    // Hierarchies added or deleted: tell the view at once, so it never asks for rows that are gone.
+    if (hierarchyId === undefined) this.throttle.flush();
   }
 
   /** Fires a pending refresh now instead of at the next throttle tick. */
@@ -112,7 +114,7 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   }
 
   private node<T extends TreeNode>(node: T): T {
-    const key = node.kind === 'hierarchy' ? node.hierarchyId : node.kind === 'layer' ? `${node.hierarchyId}/${node.stage}` : `${node.hierarchyId}/${node.stage}/${node.index}`;
+    const key = nodeKey(node);
     const existing = this.nodes.get(key);
     if (existing) return existing as T;
     this.nodes.set(key, node);
@@ -149,7 +151,12 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const hierarchy = this.store.get(node.hierarchyId);
-    if (!hierarchy) return new vscode.TreeItem('(removed)');
+    if (!hierarchy) {
+      // Asked for a row deleted a moment ago: answer with the row's own id so the view can drop it.
+      const removed = new vscode.TreeItem('(removed)');
+      removed.id = nodeKey(node);
+      return removed;
+    }
     switch (node.kind) {
       case 'hierarchy':
         return this.hierarchyItem(hierarchy);
@@ -225,6 +232,13 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** The id of a node's row (TreeItem.id), unique in the view. */
+function nodeKey(node: TreeNode): string {
+  if (node.kind === 'hierarchy') return node.hierarchyId;
+  if (node.kind === 'layer') return `${node.hierarchyId}/${node.stage}`;
+  return `${node.hierarchyId}/${node.stage}/${node.index}`;
 }
 
 /** "notes.md:12" for a hierarchy that came from a document. */
