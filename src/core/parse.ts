@@ -9,13 +9,15 @@
 //     as "Field: value" lines, numbers under step/id/index/number/order are ordinals and dropped.
 //  2. Headings labelled as items (`### Technique 1: Name`, `## Step 2`, `### 1. Name`): each is an
 //     item whose body is the text up to the next heading of its level.
-//  3. Lines labelled as items outside lists (`**Step 1.** …`, `Technique 2: …`).
+//  3. Lines labelled as items outside lists (`**Step 1.** …`, `Technique 2: …`, `**3. Name:** …`),
+//     also when written one under the other in a single paragraph.
 //  4. Two or more unlabelled headings of one level, unless a section under them holds an ordered
 //     list of two or more items (then the list is the answer and the headings are framing).
 //  5. Markdown lists: numbered (`1.`, `1)`) or bulleted (`-`, `*`, `+`). When numbered and bulleted
 //     top-level lists are mixed, the numbered items are the items and bullets belong to the item
 //     above them (models often indent sub-bullets too little to nest them).
-//  6. Paragraphs led by a bold name (`**Pigeonhole principle.** …`).
+//  6. Paragraphs led by a bold name (`**Pigeonhole principle.** …`), and lines inside a paragraph
+//     led by a bold name with a separator (`**Pigeonhole:** …` lines one under the other).
 //  7. Plain paragraphs: for a sketch each paragraph is a step; for techniques only when two or more
 //     start with `Name: detail`.
 //  8. Otherwise the whole text is one item, with a warning.
