@@ -100,13 +100,15 @@ function headingText(name: string): string {
 }
 
 /**
- * A JSONL problem set as a markdown workbook: per problem a heading (the record's name) and a
+ * A JSONL problem set (its text, or the records themselves) as a markdown workbook: per problem a heading (the record's name) and a
  * `**Problem.**` block with the statement exactly as written (TeX intact), ready for Prove Theorem.
  * DeepTheorem's `answer` is not part of the statement; it is kept in an HTML comment after the
  * problem (invisible in the preview, out of the prompt) so a reader can check a verdict later.
  */
-export async function problemsToWorkbook(text: string, options: WorkbookOptions = {}): Promise<Workbook> {
-  const { problems, problemLines } = await readProblems(text.replace(/^\ufeff/, ''));
+export async function problemsToWorkbook(source: string | readonly unknown[], options: WorkbookOptions = {}): Promise<Workbook> {
+  // Records given as values are read like the lines of a file (record n is "line" n).
+  const text = typeof source === 'string' ? source.replace(/^\ufeff/, '') : source.map((record) => JSON.stringify(record) ?? 'null').join('\n');
+  const { problems, problemLines } = await readProblems(text);
   const lines: string[] = [`# ${headingText(options.title ?? 'Problems')}`, ''];
   if (options.sourceName) lines.push(`${problems.length} problem${problems.length === 1 ? '' : 's'} from \`${options.sourceName.replaceAll('`', "'")}\`.`, '');
   problems.forEach((problem, index) => {

@@ -296,6 +296,16 @@ export interface ReviewOutcome {
   warnings: string[];
 }
 
+/**
+ * True when the proof changed after it was reviewed (a regeneration, an edit, another version), so
+ * the score no longer describes the proof shown. Unknown times count as current.
+ */
+export function isReviewStale(hierarchy: Hierarchy): boolean {
+  const reviewedAt = Date.parse(hierarchy.review?.createdAt ?? '');
+  const proofChangedAt = Date.parse(hierarchy.layers.proof.updatedAt ?? '');
+  return hierarchy.review !== undefined && Number.isFinite(reviewedAt) && Number.isFinite(proofChangedAt) && proofChangedAt > reviewedAt;
+}
+
 /** The judge model of the settings: judgeModel when set, else the main model. */
 export function judgeModelFor(settings: Pick<ReviewSettings, 'model' | 'judgeModel'>): string {
   return settings.judgeModel?.trim() || settings.model.trim();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../../src/cli/cli.ts';
 import type { CliIo } from '../../src/cli/io.ts';
-import type { Hierarchy } from '../../src/core/hierarchy.ts';
+import { createHierarchy, type Hierarchy } from '../../src/core/hierarchy.ts';
 import { importHierarchies } from '../../src/core/import.ts';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
 import { FIXTURE_RECORDS_PATH, fixtureRecords, provedHierarchy, realisticHierarchy } from './exportSamples.ts';
@@ -107,6 +107,10 @@ describe('insight-proof export', () => {
     const lines = sft.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(lines.length, hierarchies.length * 3);
     assert.ok(lines.every((line) => Object.keys(line).join() === 'messages'));
+    const empty = await cli(['export', '--in', writeJsonl('fresh.jsonl', [createHierarchy({ problem: 'p' })]), '--format', 'sft']);
+    assert.equal(empty.code, 0);
+    assert.equal(empty.stdout, '');
+    assert.match(empty.stderr, /^No training pairs: /);
   });
 
   test('wrong usage and broken input are one line each, with exit codes 2 and 1', async () => {

@@ -85,6 +85,11 @@ describe('problem sets as a workbook', () => {
     for (const theorem of theorems) assert.equal(theorem.kind, 'problem');
   });
 
+  test('records given as values give the same workbook as their JSONL text', async () => {
+    const text = readFileSync(FIXTURE_RECORDS_PATH, 'utf8');
+    assert.deepEqual(await problemsToWorkbook(fixtureRecords()), await problemsToWorkbook(text));
+  });
+
   test('{id, problem} records work too; lines that are not problems are skipped with a reason', async () => {
     const text = ['{"id": "sum-odd", "problem": "Show that $1+3+\\\\dots+(2n-1)=n^2$."}', 'not json', '{"id": 7}', '{"problem": "**Theorem.** Every tree has a leaf."}'].join('\n');
     const workbook = await problemsToWorkbook(text, { title: 'My # set' });

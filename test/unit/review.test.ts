@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createModelClient, type ModelClient } from '../../src/core/client.ts';
 import { ModelError } from '../../src/core/errors.ts';
 import { createHierarchy } from '../../src/core/hierarchy.ts';
-import { parseReview, ReviewInputError, ReviewParseError, reviewJsonSchema, rubricTotal, runReview } from '../../src/core/review.ts';
+import { isReviewStale, parseReview, ReviewInputError, ReviewParseError, reviewJsonSchema, rubricTotal, runReview } from '../../src/core/review.ts';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
 import { provedHierarchy } from './exportSamples.ts';
 
@@ -59,6 +59,15 @@ describe('parsing a judge\'s answer', () => {
     });
     assert.throws(() => parseReview('I think this proof is great!'), /^ReviewParseError: The judge's answer has no rubric scores \(expected JSON with validity, completeness, correctness and clarity\); /);
     assert.throws(() => parseReview('<think>only thoughts</think>'), /^ReviewParseError: The judge returned an empty answer; /);
+  });
+
+  test('a review is stale once the proof changed after it', () => {
+    const hierarchy = provedHierarchy();
+    assert.equal(isReviewStale(hierarchy), false);
+    hierarchy.layers.proof = { ...hierarchy.layers.proof, updatedAt: '2026-03-05T00:00:00.000Z' };
+    assert.equal(isReviewStale(hierarchy), true);
+    delete hierarchy.review;
+    assert.equal(isReviewStale(hierarchy), false);
   });
 
   test('the response_format schema asks for the four parts and an explanation', () => {

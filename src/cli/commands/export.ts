@@ -61,6 +61,9 @@ export async function runExport(args: string[], io: CliIo): Promise<number> {
     if (error instanceof ExportError) throw new CliError(error.message);
     throw error;
   }
+  if (format === 'sft' && !text) {
+    io.stderr.write('No training pairs: no hierarchy has a draft or accepted layer with content (stale, failed and empty layers are left out).\n');
+  }
   if (values.out === undefined) {
     io.stdout.write(text);
     return 0;
