@@ -336,6 +336,31 @@ describe('The VS Code experience: prove, stream, edit, regenerate, insert, resto
     assert.ok(lines.indexOf('A remark typed right under the theorem.') > end);
   });
 
+  it('acts from the palette on the hierarchy of the theorem at the cursor', async () => {
+    const editor = await openMarkdown('two-theorems.md', `${workbook(THEOREM)}\n${LEMMA}\n`);
+    const lemmaLine = editor.document.getText().split('\n').indexOf(LEMMA);
+    placeCursor(editor, 2);
+    assert.equal(await vscode.commands.executeCommand('insightProof.prove'), 'done');
+    placeCursor(editor, lemmaLine);
+    assert.equal(await vscode.commands.executeCommand('insightProof.prove'), 'done');
+    const byProblem = () => new Map(hierarchiesOf(api, editor.document.uri).map((hierarchy) => [hierarchy.problem, hierarchy]));
+    assert.equal(byProblem().size, 2);
+
+    // The cursor is in the lemma: Accept All and Insert act on the lemma's hierarchy only.
+    await vscode.commands.executeCommand('insightProof.acceptAll');
+    await waitFor(() => byProblem().get(LEMMA)?.layers.proof.status === 'accepted', { message: "the lemma's layers to be accepted" });
+    assert.equal(byProblem().get(THEOREM)?.layers.proof.status, 'draft');
+    await vscode.commands.executeCommand('insightProof.insertIntoDocument');
+    const lines = editor.document.getText().split('\n');
+    assert.equal(lines[lemmaLine + 2], `<!-- insight-proof:begin id=${byProblem().get(LEMMA)?.id} -->`);
+    assert.equal(markerLines(editor.document.getText()).length, 2);
+
+    // With the cursor inside the inserted block, the block's hierarchy is the target.
+    placeCursor(editor, lemmaLine + 4);
+    await vscode.commands.executeCommand('insightProof.insertIntoDocument');
+    assert.equal(markerLines(editor.document.getText()).length, 2, 'inserting from inside the block added another one');
+  });
+
   it('restores a hierarchy from the proof block of a document it was forgotten for', async () => {
     const editor = await openMarkdown('restore.md', workbook(THEOREM));
     placeCursor(editor, 2);
