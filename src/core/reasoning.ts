@@ -64,7 +64,8 @@ export class ReasoningSplitter {
 
   /**
    * Text received before the first tag that is not yet known to be content or reasoning. A UI may
-   * show it provisionally; `push`/`end` release it once the first tag (or the end) decides.
+   * show it provisionally; `push`/`end` release it once the first tag (or the end) decides. Reading
+   * it copies the held text, so read it at display rate (throttled), not on every chunk.
    */
   get undecided(): string {
     return this.mode === 'undecided' ? this.held + this.carry : '';
@@ -162,9 +163,4 @@ export function splitReasoning(text: string, options: ReasoningOptions = {}): Re
   const first = splitter.push(text);
   const last = splitter.end();
   return { content: first.content + last.content, reasoning: first.reasoning + last.reasoning };
-}
-
-/** Whether a text contains any reasoning tag (cheap pre-check before splitting). */
-export function hasReasoningTag(text: string): boolean {
-  return /<\/?(?:think|thinking|reasoning)>/i.test(text);
 }
