@@ -37,7 +37,12 @@ function integrationEntryPoints() {
 }
 
 const contexts = [
-  await esbuild.context({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' }),
+  // The extension's own code is small; the core (parsers, pipeline, client, the `openai` SDK) goes
+  // into dist/core.js, which src/vscode/core.ts requires on first use, so activation never parses it.
+  await esbuild.context({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', plugins: [...common.plugins, coreAsSeparateBundle()],
+    // require() rather than import(): the extension host loads extensions as CommonJS.
+    supported: { 'dynamic-import': false } }),
+  await esbuild.context({ ...common, entryPoints: ['src/vscode/coreModules.ts'], outfile: 'dist/core.js' }),
   await esbuild.context({
     ...common,
     entryPoints: ['src/cli/main.ts'],
@@ -64,6 +69,18 @@ if (watch) {
   await Promise.all(contexts.map((context) => context.rebuild()));
   await Promise.all(contexts.map((context) => context.dispose()));
   chmodSync('dist/cli.js', 0o755);
+}
+
+/** Resolves the lazy `import('./coreModules.ts')` of src/vscode/core.ts to the separate bundle dist/core.js. */
+function coreAsSeparateBundle() {
+  return {
+    name: 'core-as-separate-bundle',
+    setup(build) {
+      build.onResolve({ filter: /\/coreModules\.ts$/ }, (args) =>
+        args.importer.endsWith(join('src', 'vscode', 'core.ts')) ? { path: './core.js', external: true } : undefined,
+      );
+    },
+  };
 }
 
 function problemReporter() {

@@ -14,11 +14,9 @@
 import type { ChatResult, ModelClient, StreamDelta } from './client.ts';
 import { cancelledMessage, emptyAnswerMessage, ModelError, SETTING_HINTS, type PartialAnswer } from './errors.ts';
 import {
-  alternativesWithCurrent,
   emptyLayer,
   LAYER_STAGES,
   layerHasContent,
-  markStaleBelow,
   STAGE_TITLES,
   withLayer,
   type AnyLayer,
@@ -27,6 +25,7 @@ import {
   type Layers,
   type RequestStage,
 } from './hierarchy.ts';
+import { alternativesWithCurrent, markStaleBelow } from './layers.ts';
 import { parseProof, parseSketch, parseTechniques } from './parse.ts';
 import { buildStageMessages, type PresetName, type PromptTemplates } from './prompts.ts';
 

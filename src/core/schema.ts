@@ -7,8 +7,9 @@
 // zod/mini (the tree-shakable build of zod 4) keeps the bundles small; only code that validates
 // or emits JSON Schema imports this module at run time, everything else imports its types.
 import * as z from 'zod/mini';
+import { HIERARCHY_SCHEMA_ID } from './hierarchy.ts';
 
-export const HIERARCHY_SCHEMA_ID = 'insight-proof.hierarchy/v1';
+export { HIERARCHY_SCHEMA_ID };
 
 const text = (description: string) => z.string().check(z.describe(description));
 

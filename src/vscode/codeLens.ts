@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { Hierarchy } from '../core/hierarchy.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
-import { STAGES } from './stages.ts';
+import { LAYER_STAGES } from '../core/hierarchy.ts';
 import { newestFirst, normalizeStatement, type TheoremIndex } from './theoremIndex.ts';
 import { Throttle } from './throttle.ts';
 
@@ -18,7 +18,7 @@ const SHORT_NAMES = { techniques: 'techniques', sketch: 'sketch', proof: 'proof'
 
 /** "techniques ✓ · sketch draft · proof empty" */
 export function statusSummary(hierarchy: Hierarchy): string {
-  return STAGES.map((stage) => {
+  return LAYER_STAGES.map((stage) => {
     const status = hierarchy.layers[stage].status;
     return `${SHORT_NAMES[stage]} ${status === 'accepted' ? '✓' : status === 'generating' ? '…' : status}`;
   }).join(' · ');

@@ -12,7 +12,8 @@ import type { DisposableStore } from './lifecycle.ts';
 import { API_KEY_SECRET, type ModelService } from './modelService.ts';
 import type { ProofRuns } from './proofRuns.ts';
 import { asRegenerateOptions, type ProveFlow } from './prove.ts';
-import { LAYER_TITLES, STAGES } from './stages.ts';
+import { LAYER_STAGES } from '../core/hierarchy.ts';
+import { LAYER_TITLES } from './stages.ts';
 import { asHierarchyRef, type Targets } from './targets.ts';
 
 export { API_KEY_SECRET } from './modelService.ts';
@@ -117,8 +118,8 @@ export function registerCommands(disposables: DisposableStore, services: Command
     'insightProof.acceptAll': async (arg) => {
       const hierarchy = await targets.hierarchy(arg);
       if (!hierarchy || prove.refuseWhileRunning(hierarchy)) return;
-      const drafts = STAGES.filter((stage) => hierarchy.layers[stage].status === 'draft');
-      const stale = STAGES.filter((stage) => hierarchy.layers[stage].status === 'stale');
+      const drafts = LAYER_STAGES.filter((stage) => hierarchy.layers[stage].status === 'draft');
+      const stale = LAYER_STAGES.filter((stage) => hierarchy.layers[stage].status === 'stale');
       if (drafts.length === 0) {
         message(stale.length > 0 ? 'only stale layers are left; regenerate them, or accept each one after checking it.' : 'there is no draft to accept.');
         return;
@@ -200,7 +201,7 @@ export function registerCommands(disposables: DisposableStore, services: Command
       if (!hierarchy || prove.refuseWhileRunning(hierarchy)) return;
       const current = hierarchy;
       if (!hasAcceptedLayer(current)) {
-        const drafts = STAGES.filter((stage) => current.layers[stage].status === 'draft');
+        const drafts = LAYER_STAGES.filter((stage) => current.layers[stage].status === 'draft');
         if (drafts.length === 0) {
           message('no layer of this proof is accepted yet; accept the layers you want in the document first.');
           return;

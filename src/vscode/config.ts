@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { LayerStage } from '../core/hierarchy.ts';
 import type { PresetName, PromptTemplates } from '../core/prompts.ts';
-import { STAGES } from './stages.ts';
+import { LAYER_STAGES, REQUEST_STAGES } from '../core/hierarchy.ts';
 
 export const CONFIG_SECTION = 'insightProof';
 
@@ -69,7 +69,7 @@ function stringMap<K extends string>(value: unknown, keys: readonly K[]): Partia
   return result;
 }
 
-const TEMPLATE_STAGES = [...STAGES, 'review'] as const;
+const TEMPLATE_STAGES = REQUEST_STAGES;
 
 function promptTemplates(value: unknown): PromptTemplates | undefined {
   if (!isRecord(value)) return undefined;
@@ -95,7 +95,7 @@ export function readConfigFrom(source: SettingsSource, trusted: boolean): Insigh
   return {
     baseUrl: isString(baseUrl) ? baseUrl.trim() : '',
     model: isString(model) ? model.trim() : '',
-    stageModels: stringMap(value('stageModels'), STAGES),
+    stageModels: stringMap(value('stageModels'), LAYER_STAGES),
     preset: preset === 'instruct' ? 'instruct' : 'deepinsight',
     autoAdvance: typeof autoAdvance === 'boolean' ? autoAdvance : true,
     ...(isFiniteNumber(temperature) && temperature >= 0 ? { temperature } : {}),

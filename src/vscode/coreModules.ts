@@ -1,5 +1,6 @@
 // Everything src/vscode needs from src/core at run time, behind one lazy import (see core.ts).
-export { acceptLayer, createHierarchy, editLayer, layerMarkdown, selectAlternative } from '../core/hierarchy.ts';
+export { createHierarchy } from '../core/hierarchy.ts';
+export { acceptLayer, editLayer, layerMarkdown, selectAlternative } from '../core/layers.ts';
 export { parseHierarchy } from '../core/schema.ts';
 export { createModelClient } from '../core/client.ts';
 export { normalizeBaseUrl } from '../core/endpoint.ts';

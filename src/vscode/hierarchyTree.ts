@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Hierarchy, LayerStage, LayerStatus } from '../core/hierarchy.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
-import { LAYER_TITLES, STAGES } from './stages.ts';
+import { LAYER_STAGES } from '../core/hierarchy.ts';
+import { LAYER_TITLES } from './stages.ts';
 import { Throttle } from './throttle.ts';
 
 export { LAYER_TITLES } from './stages.ts';
@@ -134,7 +135,7 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (!node) return this.store.all().map((hierarchy) => this.hierarchyNode(hierarchy.id));
     const hierarchy = this.store.get(node.hierarchyId);
     if (!hierarchy) return [];
-    if (node.kind === 'hierarchy') return STAGES.map((stage) => this.layerNode(hierarchy.id, stage));
+    if (node.kind === 'hierarchy') return LAYER_STAGES.map((stage) => this.layerNode(hierarchy.id, stage));
     if (node.kind === 'layer' && node.stage !== 'proof') {
       const stage = node.stage;
       const count = stage === 'techniques' ? hierarchy.layers.techniques.items.length : hierarchy.layers.sketch.steps.length;

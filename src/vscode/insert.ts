@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Hierarchy } from '../core/hierarchy.ts';
 import type { LoadCore } from './core.ts';
 import { normalizeStatement } from './theoremIndex.ts';
-import { STAGES } from './stages.ts';
+import { LAYER_STAGES } from '../core/hierarchy.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -42,7 +42,7 @@ export function locateTheoremEnd(
 }
 
 export function hasAcceptedLayer(hierarchy: Hierarchy): boolean {
-  return STAGES.some((stage) => hierarchy.layers[stage].status === 'accepted');
+  return LAYER_STAGES.some((stage) => hierarchy.layers[stage].status === 'accepted');
 }
 
 /**

@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import type { Hierarchy, LayerStage } from '../core/hierarchy.ts';
 import type { LoadCore } from './core.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
-import { LAYER_TITLES, STAGES, stagesAfter } from './stages.ts';
+import { LAYER_STAGES, stagesBelow } from '../core/hierarchy.ts';
+import { LAYER_TITLES } from './stages.ts';
 import { Throttle } from './throttle.ts';
 
 export const LAYER_SCHEME = 'insight-proof-layer';
@@ -33,14 +34,14 @@ export function parseLayerUri(uri: vscode.Uri): LayerDocumentKind | undefined {
   const [, hierarchyId, name, extra] = uri.path.split('/');
   if (!hierarchyId || !name || extra !== undefined) return undefined;
   if (name === PREVIEW_FILE) return { hierarchyId, stage: 'preview' };
-  const stage = STAGES.find((candidate) => FILE_NAMES[candidate] === name);
+  const stage = LAYER_STAGES.find((candidate) => FILE_NAMES[candidate] === name);
   return stage ? { hierarchyId, stage } : undefined;
 }
 
 /** What the preview shows: the problem, then each layer that has content. */
 export function previewMarkdown(hierarchy: Hierarchy, layerMarkdown: (hierarchy: Hierarchy, stage: LayerStage) => string): string {
   const sections = [`# Problem\n\n${hierarchy.problem.trim()}`];
-  for (const stage of STAGES) {
+  for (const stage of LAYER_STAGES) {
     const layer = hierarchy.layers[stage];
     if (layer.status === 'empty') continue;
     const body = layer.status === 'generating' ? layer.raw.trim() : layerMarkdown(hierarchy, stage).trim();
@@ -88,7 +89,7 @@ export class LayerFileSystem implements vscode.FileSystemProvider, vscode.Dispos
     const events: vscode.FileChangeEvent[] = [];
     for (const id of this.changedIds) {
       const type = this.store.get(id) ? vscode.FileChangeType.Changed : vscode.FileChangeType.Deleted;
-      for (const stage of [...STAGES, 'preview' as const]) events.push({ type, uri: layerUri(id, stage) });
+      for (const stage of [...LAYER_STAGES, 'preview' as const]) events.push({ type, uri: layerUri(id, stage) });
     }
     this.changedIds.clear();
     if (events.length > 0) this.changed.fire(events);
@@ -146,7 +147,7 @@ export class LayerFileSystem implements vscode.FileSystemProvider, vscode.Dispos
     if (uri.path === '/') return this.store.all().map((hierarchy) => [hierarchy.id, vscode.FileType.Directory]);
     const [, hierarchyId] = uri.path.split('/');
     if (!hierarchyId || !this.store.get(hierarchyId)) throw vscode.FileSystemError.FileNotFound(uri);
-    return [...STAGES.map((stage) => FILE_NAMES[stage]), PREVIEW_FILE].map((name) => [name, vscode.FileType.File]);
+    return [...LAYER_STAGES.map((stage) => FILE_NAMES[stage]), PREVIEW_FILE].map((name) => [name, vscode.FileType.File]);
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
@@ -169,7 +170,7 @@ export class LayerFileSystem implements vscode.FileSystemProvider, vscode.Dispos
       throw vscode.FileSystemError.NoPermissions(error instanceof Error ? error.message : String(error));
     }
     if (edited === hierarchy) return;
-    const staleBelow = stagesAfter(stage).filter((below) => edited.layers[below].status === 'stale' && hierarchy.layers[below].status !== 'stale');
+    const staleBelow = stagesBelow(stage).filter((below) => edited.layers[below].status === 'stale' && hierarchy.layers[below].status !== 'stale');
     this.store.put(edited);
     this.onEdited(edited, stage, staleBelow);
   }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { AnyLayer, Hierarchy } from '../core/hierarchy.ts';
 import type { LoadCore } from './core.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
-import { STAGES } from './stages.ts';
+import { LAYER_STAGES } from '../core/hierarchy.ts';
 import { Throttle } from './throttle.ts';
 
 export const STATE_FORMAT = 'insight-proof.state/v1';
@@ -24,7 +24,7 @@ export const INTERRUPTED_MESSAGE = 'The window closed while this layer was being
 
 /** A layer that was streaming when the window closed is kept as failed, with what had arrived. */
 export function markInterrupted(hierarchy: Hierarchy): Hierarchy {
-  if (!STAGES.some((stage) => hierarchy.layers[stage].status === 'generating')) return hierarchy;
+  if (!LAYER_STAGES.some((stage) => hierarchy.layers[stage].status === 'generating')) return hierarchy;
   const interrupt = <L extends AnyLayer>(layer: L): L => (layer.status === 'generating' ? { ...layer, status: 'failed', error: INTERRUPTED_MESSAGE } : layer);
   const { techniques, sketch, proof } = hierarchy.layers;
   return { ...hierarchy, layers: { techniques: interrupt(techniques), sketch: interrupt(sketch), proof: interrupt(proof) } };

@@ -8,7 +8,8 @@ import { readConfig } from './config.ts';
 import type { LoadCore } from './core.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
 import type { ProofRuns, RunOutcome } from './proofRuns.ts';
-import { LAYER_TITLES, STAGES, stagesAfter } from './stages.ts';
+import { LAYER_STAGES, stagesBelow } from '../core/hierarchy.ts';
+import { LAYER_TITLES } from './stages.ts';
 import type { LayerTarget } from './targets.ts';
 import { hierarchyForStatement, type TheoremIndex } from './theoremIndex.ts';
 
@@ -79,16 +80,16 @@ export class ProveFlow {
   private async continueExisting(hierarchy: Hierarchy): Promise<RunOutcome | undefined> {
     this.reveal(hierarchy.id);
     if (this.runs.isRunning(hierarchy.id)) return this.runs.start(hierarchy.id);
-    const missing = STAGES.filter((stage) => !isDone(hierarchy, stage));
+    const missing = LAYER_STAGES.filter((stage) => !isDone(hierarchy, stage));
     const autoAdvance = readConfig().autoAdvance;
     if (missing.length > 0) {
-      const first = STAGES.indexOf(missing[0]!);
-      const stages = autoAdvance ? STAGES.slice(first) : [missing[0]!];
+      const first = LAYER_STAGES.indexOf(missing[0]!);
+      const stages = autoAdvance ? LAYER_STAGES.slice(first) : [missing[0]!];
       return this.startConfirmed(hierarchy, stages, {});
     }
     const choice = await vscode.window.showInformationMessage('This theorem already has a complete proof hierarchy; prove it again to get new versions of its layers?', 'Prove Again', 'Show');
     if (choice !== 'Prove Again') return undefined;
-    return this.startConfirmed(hierarchy, autoAdvance ? [...STAGES] : ['techniques'], {});
+    return this.startConfirmed(hierarchy, autoAdvance ? [...LAYER_STAGES] : ['techniques'], {});
   }
 
   private async problemFrom(arg: unknown): Promise<Problem | undefined> {
@@ -126,7 +127,7 @@ export class ProveFlow {
 
   /** insightProof.generateNextLayer: the first layer that is not a draft or accepted. */
   async generateNext(hierarchy: Hierarchy): Promise<RunOutcome | undefined> {
-    const next = STAGES.find((stage) => !isDone(hierarchy, stage));
+    const next = LAYER_STAGES.find((stage) => !isDone(hierarchy, stage));
     if (!next) {
       void vscode.window.showInformationMessage('Insight Proof: all three layers are generated; regenerate a layer to get another version of it.');
       return undefined;
@@ -153,7 +154,7 @@ export class ProveFlow {
 
   /** insightProof.regenerateBelow: every layer under this one, for example after editing it. */
   async regenerateBelow(target: LayerTarget, options: RegenerateOptions): Promise<RunOutcome | undefined> {
-    const stages = stagesAfter(target.stage);
+    const stages = stagesBelow(target.stage);
     if (stages.length === 0) {
       void vscode.window.showInformationMessage('Insight Proof: the proof is the last layer; there is nothing below it to regenerate.');
       return undefined;

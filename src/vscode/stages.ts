@@ -1,10 +1,4 @@
-import type { LAYER_STAGES as CORE_LAYER_STAGES, LayerStage } from '../core/hierarchy.ts';
-
-/**
- * The core's LAYER_STAGES, restated so that the activation path does not evaluate the core (whose
- * hierarchy module pulls in zod). The compiler checks that both lists are the same tuple.
- */
-export const STAGES = ['techniques', 'sketch', 'proof'] as const satisfies typeof CORE_LAYER_STAGES;
+import { LAYER_STAGES, type LayerStage } from '../core/hierarchy.ts';
 
 export const LAYER_TITLES: Record<LayerStage, string> = {
   techniques: 'Core techniques',
@@ -20,9 +14,6 @@ export const LAYER_TITLES: Record<LayerStage, string> = {
 export const USER_DOCUMENT_SCHEMES: readonly string[] = ['file', 'untitled', 'vscode-remote', 'vscode-vfs'];
 
 export function isLayerStage(value: unknown): value is LayerStage {
-  return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
+  return typeof value === 'string' && (LAYER_STAGES as readonly string[]).includes(value);
 }
 
-export function stagesAfter(stage: LayerStage): LayerStage[] {
-  return STAGES.slice(STAGES.indexOf(stage) + 1);
-}

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { Hierarchy, LayerStage } from '../core/hierarchy.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
 import { layerDescription, type TreeNode } from './hierarchyTree.ts';
-import { isLayerStage, LAYER_TITLES, STAGES } from './stages.ts';
+import { LAYER_STAGES } from '../core/hierarchy.ts';
+import { isLayerStage, LAYER_TITLES } from './stages.ts';
 import { hierarchiesOverlapping, hierarchyForStatement, newestFirst, theoremContaining, type TheoremIndex } from './theoremIndex.ts';
 
 /** What tree items, CodeLenses and notifications pass to commands: a hierarchy, maybe a layer. */
@@ -104,7 +105,7 @@ export class Targets {
     if (!ref && selected && selected.kind !== 'hierarchy' && selected.hierarchyId === hierarchy.id && applies(selected.stage)) {
       return { hierarchy, stage: selected.stage };
     }
-    const candidates = STAGES.filter(applies);
+    const candidates = LAYER_STAGES.filter(applies);
     if (candidates.length === 0) {
       void vscode.window.showInformationMessage(`Insight Proof: ${choice.none}`);
       return undefined;

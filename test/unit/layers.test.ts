@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { createHierarchy, type Hierarchy, type Technique } from '../../src/core/hierarchy.ts';
 import {
   acceptLayer,
   alternativesWithCurrent,
-  createHierarchy,
   editLayer,
   LayerStateError,
   layerMarkdown,
   markStaleBelow,
   MAX_ALTERNATIVES,
   selectAlternative,
-  type Hierarchy,
-  type Technique,
-} from '../../src/core/hierarchy.ts';
+} from '../../src/core/layers.ts';
 
 // HMMT-style statement (DeepTheorem evaluation set, MIT).
 const PROBLEM = 'Let $a, b, c$ be positive reals with $a + b + c = 3$. Prove or disprove that $a^2 + b^2 + c^2 \\ge 3$.';
