@@ -58,6 +58,9 @@ function nodeTestCounts(output) {
 
 async function unit() {
   const output = await step('unit tests (node:test, Node ' + process.versions.node + ')', process.execPath, [
+    // Every test process fails on an unhandled promise rejection (see test/unit/setup.ts).
+    '--import',
+    './test/unit/setup.ts',
     '--test',
     '--test-reporter=spec',
     '--test-timeout=120000',
