@@ -60,10 +60,19 @@ export function ensureNode24() {
   return binary;
 }
 
-/** Environment whose PATH starts with the folder of the given Node binary, so `npm`'s scripts and `npx` use it. */
+/**
+ * Environment whose PATH starts with the folder of the given Node binary, so `npm`'s scripts and
+ * `npx` use it. When we run under `npm test`, the outer npm (perhaps on an older Node) exported
+ * variables describing itself; a child npm would inherit them — code-server's postinstall reads
+ * the Node version from npm_config_user_agent and refuses anything but 24 — so they are dropped.
+ */
 export function envWithNode(nodeBinary, extra = {}) {
   const bin = dirname(nodeBinary);
-  return { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, ...extra };
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, ...extra };
+  for (const name of ['npm_config_user_agent', 'npm_node_execpath', 'npm_execpath', 'NODE']) {
+    if (!(name in extra)) delete env[name];
+  }
+  return env;
 }
 
 /**
