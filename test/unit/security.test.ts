@@ -258,7 +258,7 @@ describe('a canary API key reaches the server and nothing else', () => {
         // response) is left out: nothing prints it (checked below), and a server that echoes the key
         // in its error body puts the key there verbatim (docs/security.md).
         const { cause: _cause, ...fields } = { ...error, cause: undefined };
-        see(`the error's fields, inspected in depth (${fault.name})`, inspect({ name: error.name, message: error.message, stack: error.stack, ...fields }, { depth: Infinity, showHidden: true }));
+        see(`the error's fields, inspected in depth (${fault.name})`, inspect({ ...fields, name: error.name, message: error.message, stack: error.stack }, { depth: Infinity, showHidden: true }));
       }
       assert.equal(server.pending('techniques'), 0, `${fault.name}: every scripted reply was used`);
     }
