@@ -20,4 +20,6 @@ export interface InsightProofApi {
   flushState(): Promise<void>;
   /** The JSON file the state is saved in (`{ format: "insight-proof.state/v1", hierarchies: [...] }`), in this workspace's extension storage. */
   readonly stateFile: vscode.Uri;
+  /** The folder of this extension's log files; the "Insight Proof" output channel is written there. */
+  readonly logUri: vscode.Uri;
 }

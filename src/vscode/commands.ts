@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Hierarchy, LayerStage } from '../core/hierarchy.ts';
 import type { LoadCore } from './core.ts';
+import { asExportOptions, asImportOptions, type ExportImport } from './exportImport.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
 import { hasAcceptedLayer, insertIntoDocument } from './insert.ts';
 import { layerUri, openLayerDocument, previewMarkdown } from './layerDocuments.ts';
@@ -12,9 +13,10 @@ import type { DisposableStore } from './lifecycle.ts';
 import { API_KEY_SECRET, type ModelService } from './modelService.ts';
 import type { ProofRuns } from './proofRuns.ts';
 import { asRegenerateOptions, type ProveFlow } from './prove.ts';
+import type { ReviewFlow } from './reviewFlow.ts';
 import { LAYER_STAGES } from '../core/hierarchy.ts';
 import { LAYER_TITLES } from './stages.ts';
-import { asHierarchyRef, type Targets } from './targets.ts';
+import { asHierarchyRef, NO_HIERARCHY_MESSAGE, type Targets } from './targets.ts';
 
 export { API_KEY_SECRET } from './modelService.ts';
 
@@ -26,6 +28,8 @@ export interface CommandServices {
   readonly models: ModelService;
   readonly targets: Targets;
   readonly prove: ProveFlow;
+  readonly reviews: ReviewFlow;
+  readonly exportImport: ExportImport;
   readonly loadCore: LoadCore;
   /** Shows a hierarchy in the Proof Hierarchy view. */
   readonly reveal: (hierarchyId: string) => void;
@@ -47,6 +51,11 @@ export const COMMAND_IDS = [
   'insightProof.cancel',
   'insightProof.deleteHierarchy',
   'insightProof.revealHierarchy',
+  'insightProof.review',
+  'insightProof.export',
+  'insightProof.exportAll',
+  'insightProof.importProblems',
+  'insightProof.importHierarchies',
   'insightProof.setApiKey',
   'insightProof.selectModel',
   'insightProof.testConnection',
@@ -68,7 +77,7 @@ function describe(error: unknown): string {
 }
 
 export function registerCommands(disposables: DisposableStore, services: CommandServices): void {
-  const { store, runs, models, targets, prove, loadCore, log } = services;
+  const { store, runs, models, targets, prove, reviews, exportImport, loadCore, log } = services;
   const handlers: Record<CommandId, (...args: unknown[]) => unknown> = {
     'insightProof.prove': (arg) => prove.prove(arg),
 
@@ -275,6 +284,40 @@ export function registerCommands(disposables: DisposableStore, services: Command
       const ref = asHierarchyRef(arg);
       if (ref) services.reveal(ref.hierarchyId);
     },
+
+    // Reviews the proof with the judge model (insightProof.judgeModel, else the main model).
+    // Resolves to 'done', 'failed', 'cancelled' or 'not-started'.
+    'insightProof.review': async (arg) => {
+      const hierarchy = await targets.hierarchy(arg);
+      if (hierarchy) return reviews.review(hierarchy);
+    },
+
+    // Second argument { format, uri, confirmed } (tests, other extensions) skips the pickers; see
+    // ExportCommandOptions. Resolves to the Uri written, or undefined.
+    'insightProof.export': async (arg, options) => {
+      const hierarchy = await targets.hierarchy(arg);
+      if (!hierarchy || prove.refuseWhileRunning(hierarchy)) return undefined;
+      return exportImport.export([hierarchy], asExportOptions(options));
+    },
+
+    // Every hierarchy of the workspace into one file; first argument { format, uri, confirmed }.
+    'insightProof.exportAll': async (options) => {
+      const all = store.all();
+      if (all.length === 0) return message(NO_HIERARCHY_MESSAGE);
+      if (runs.runningIds.length > 0) {
+        const choice = await vscode.window.showWarningMessage(
+          'Insight Proof is still generating; export what has arrived so far (the layers being generated are marked incomplete)?',
+          'Export Anyway',
+        );
+        if (choice !== 'Export Anyway') return undefined;
+      }
+      return exportImport.export(store.all(), asExportOptions(options));
+    },
+
+    // First argument: the file (a Uri, as the explorer passes it) or { uri, workbookUri, confirmed,
+    // replaceExisting } (ImportCommandOptions). Both import commands read the file by its content.
+    'insightProof.importProblems': (options) => exportImport.import('problems', asImportOptions(options)),
+    'insightProof.importHierarchies': (options) => exportImport.import('hierarchies', asImportOptions(options)),
 
     'insightProof.setApiKey': async () => {
       const key = await vscode.window.showInputBox({

@@ -13,13 +13,15 @@ export const CONFIG_SECTION = 'insightProof';
  * the user's own values count: a cloned repository's .vscode/settings.json cannot redirect them.
  * package.json lists the same keys under capabilities.untrustedWorkspaces.restrictedConfigurations.
  */
-export const RESTRICTED_SETTINGS: readonly string[] = ['baseUrl', 'model', 'stageModels'];
+export const RESTRICTED_SETTINGS: readonly string[] = ['baseUrl', 'model', 'stageModels', 'judgeModel'];
 
 export interface InsightProofConfig {
   /** As typed by the user; the model service normalises it (adds /v1 and so on). */
   baseUrl: string;
   model: string;
   stageModels: Partial<Record<LayerStage, string>>;
+  /** The model that reviews proofs; '' means the main model. */
+  judgeModel: string;
   preset: PresetName;
   /** Prove runs every stage; false stops after each layer. */
   autoAdvance: boolean;
@@ -86,6 +88,7 @@ export function readConfigFrom(source: SettingsSource, trusted: boolean): Insigh
   const value = (key: string) => effectiveSetting(source, key, trusted);
   const baseUrl = value('baseUrl');
   const model = value('model');
+  const judgeModel = value('judgeModel');
   const preset = value('preset');
   const autoAdvance = value('autoAdvance');
   const temperature = value('temperature');
@@ -96,6 +99,7 @@ export function readConfigFrom(source: SettingsSource, trusted: boolean): Insigh
     baseUrl: isString(baseUrl) ? baseUrl.trim() : '',
     model: isString(model) ? model.trim() : '',
     stageModels: stringMap(value('stageModels'), LAYER_STAGES),
+    judgeModel: isString(judgeModel) ? judgeModel.trim() : '',
     preset: preset === 'instruct' ? 'instruct' : 'deepinsight',
     autoAdvance: typeof autoAdvance === 'boolean' ? autoAdvance : true,
     ...(isFiniteNumber(temperature) && temperature >= 0 ? { temperature } : {}),

@@ -9,5 +9,19 @@ export type Core = typeof CoreModules;
 export type LoadCore = () => Promise<Core>;
 
 let loading: Promise<Core> | undefined;
+let loaded: Core | undefined;
 
-export const loadCore: LoadCore = () => (loading ??= import('./coreModules.ts'));
+export const loadCore: LoadCore = () =>
+  (loading ??= import('./coreModules.ts').then((core) => {
+    loaded = core;
+    return core;
+  }));
+
+/**
+ * The core if something has loaded it already, else undefined (and nothing is loaded). For code
+ * that must answer synchronously, such as a tree row: data that needs the core to be shown (a
+ * review, say) only exists once the core has been loaded to make or read it.
+ */
+export function loadedCore(): Core | undefined {
+  return loaded;
+}

@@ -7,3 +7,6 @@ export { normalizeBaseUrl } from '../core/endpoint.ts';
 export { modelForStage, planRun, runPipeline } from '../core/pipeline.ts';
 export { detectTheorems, splitLines } from '../core/markdown.ts';
 export { findProofBlocks, hierarchiesFromDocument, planInsert } from '../core/insertBlock.ts';
+export { EXPORT_FORMAT_INFO, EXPORT_FORMATS, ExportError, exportHierarchies, isExportFormat, suggestedFileName } from '../core/export/index.ts';
+export { isImportError, problemsToWorkbook, readHierarchyFile } from '../core/import.ts';
+export { isReviewStale, judgeModelFor, ReviewInputError, ReviewParseError, RUBRIC_WEIGHTS, runReview } from '../core/review.ts';

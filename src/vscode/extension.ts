@@ -11,12 +11,14 @@ import { loadCore } from './core.ts';
 import { HierarchyStore } from './hierarchyStore.ts';
 import { HierarchyTreeProvider, type TreeNode } from './hierarchyTree.ts';
 import { LAYER_SCHEME, LayerFileSystem } from './layerDocuments.ts';
+import { ExportImport } from './exportImport.ts';
 import { DisposableStore } from './lifecycle.ts';
 import { ModelService } from './modelService.ts';
 import { HierarchyPersistence } from './persistence.ts';
 import { ProofRuns } from './proofRuns.ts';
 import { ProveFlow } from './prove.ts';
 import { DocumentRestorer } from './restore.ts';
+import { ReviewFlow } from './reviewFlow.ts';
 import { LAYER_TITLES, USER_DOCUMENT_SCHEMES } from './stages.ts';
 import { Targets } from './targets.ts';
 import { TheoremIndex } from './theoremIndex.ts';
@@ -60,6 +62,8 @@ export function activate(context: vscode.ExtensionContext): InsightProofApi {
   };
   const targets = new Targets(store, index, () => treeView.selection);
   const prove = new ProveFlow(store, runs, index, loadCore, reveal);
+  const reviews = disposables.add(new ReviewFlow(store, runs, models, log, loadCore));
+  const exportImport = new ExportImport(store, loadCore, log, reveal);
 
   const layerFiles = disposables.add(
     new LayerFileSystem(store, loadCore, (id) => runs.isRunning(id), (hierarchy, stage, staleBelow) => {
@@ -85,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): InsightProofApi {
   const restoreTimer = setTimeout(() => restorer.restoreOpenDocuments(), 0);
   disposables.add(new vscode.Disposable(() => clearTimeout(restoreTimer)));
 
-  registerCommands(disposables, { secrets: context.secrets, log, store, runs, models, targets, prove, loadCore, reveal });
+  registerCommands(disposables, { secrets: context.secrets, log, store, runs, models, targets, prove, reviews, exportImport, loadCore, reveal });
   log.info(`Insight Proof ${version} activated in ${vscode.env.appName} ${vscode.version} (${(performance.now() - started).toFixed(1)} ms).`);
 
   return {
@@ -97,12 +101,14 @@ export function activate(context: vscode.ExtensionContext): InsightProofApi {
       for (;;) {
         await restorer.whenIdle();
         await runs.whenIdle();
+        await reviews.whenIdle();
         if (runs.runningIds.length === 0) break;
       }
       tree.flush();
     },
     flushState: () => persistence.flush(),
     stateFile: persistence.file,
+    logUri: context.logUri,
   };
 }
 

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import type { Hierarchy, LayerStage, LayerStatus } from '../core/hierarchy.ts';
+import type { Hierarchy, LayerStage, LayerStatus, Review } from '../core/hierarchy.ts';
+import type { RubricPart } from '../core/review.ts';
+import { loadCore, loadedCore } from './core.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
 import { LAYER_STAGES } from '../core/hierarchy.ts';
 import { LAYER_TITLES } from './stages.ts';
@@ -11,7 +13,31 @@ export { LAYER_TITLES } from './stages.ts';
 export type TreeNode =
   | { readonly kind: 'hierarchy'; readonly hierarchyId: string }
   | { readonly kind: 'layer'; readonly hierarchyId: string; readonly stage: LayerStage }
-  | { readonly kind: 'item'; readonly hierarchyId: string; readonly stage: 'techniques' | 'sketch'; readonly index: number };
+  | { readonly kind: 'item'; readonly hierarchyId: string; readonly stage: 'techniques' | 'sketch'; readonly index: number }
+  /** The judge's review of the proof; with `part`, one rubric score or the explanation below it. */
+  | { readonly kind: 'review'; readonly hierarchyId: string; readonly part?: RubricPart | 'explanation' };
+
+/** How the review rows name the rubric's parts, in the rubric's order. */
+export const REVIEW_PART_TITLES: Readonly<Record<RubricPart, string>> = {
+  validity: 'Validity',
+  completeness: 'Completeness',
+  correctness: 'Correctness',
+  clarity: 'Clarity',
+};
+const REVIEW_PARTS = Object.keys(REVIEW_PART_TITLES) as RubricPart[];
+
+/** "82%": a review score as the view shows it. */
+export function percent(score: number): string {
+  return `${(score * 100).toFixed(0)}%`;
+}
+
+/**
+ * Whether the proof changed after its review. The core decides (isReviewStale); a hierarchy with a
+ * review exists only once the core has been loaded to make or read it, so the answer is at hand.
+ */
+export function reviewIsStale(hierarchy: Hierarchy): boolean {
+  return loadedCore()?.isReviewStale(hierarchy) ?? false;
+}
 
 /** At most this many view refreshes per second while a layer streams in. */
 export const TREE_REFRESHES_PER_SECOND = 10;
@@ -131,11 +157,24 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     return this.node({ kind: 'layer', hierarchyId, stage });
   }
 
+  /** The review row of a hierarchy (shown only when it has a review). */
+  reviewNode(hierarchyId: string): TreeNode {
+    return this.node({ kind: 'review', hierarchyId });
+  }
+
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) return this.store.all().map((hierarchy) => this.hierarchyNode(hierarchy.id));
     const hierarchy = this.store.get(node.hierarchyId);
     if (!hierarchy) return [];
-    if (node.kind === 'hierarchy') return LAYER_STAGES.map((stage) => this.layerNode(hierarchy.id, stage));
+    if (node.kind === 'hierarchy') {
+      const layers = LAYER_STAGES.map((stage) => this.layerNode(hierarchy.id, stage));
+      return hierarchy.review ? [...layers, this.reviewNode(hierarchy.id)] : layers;
+    }
+    if (node.kind === 'review') {
+      if (node.part || !hierarchy.review) return [];
+      const parts: (RubricPart | 'explanation')[] = hierarchy.review.explanation.trim() ? [...REVIEW_PARTS, 'explanation'] : REVIEW_PARTS;
+      return parts.map((part) => this.node({ kind: 'review', hierarchyId: hierarchy.id, part }));
+    }
     if (node.kind === 'layer' && node.stage !== 'proof') {
       const stage = node.stage;
       const count = stage === 'techniques' ? hierarchy.layers.techniques.items.length : hierarchy.layers.sketch.steps.length;
@@ -147,6 +186,7 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   getParent(node: TreeNode): TreeNode | undefined {
     if (node.kind === 'hierarchy') return undefined;
     if (node.kind === 'layer') return this.hierarchyNode(node.hierarchyId);
+    if (node.kind === 'review') return node.part ? this.reviewNode(node.hierarchyId) : this.hierarchyNode(node.hierarchyId);
     return this.layerNode(node.hierarchyId, node.stage);
   }
 
@@ -165,6 +205,8 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
         return this.layerItem(hierarchy, node.stage);
       case 'item':
         return this.childItem(hierarchy, node.stage, node.index);
+      case 'review':
+        return this.reviewItem(hierarchy, node.part);
     }
   }
 
@@ -174,9 +216,9 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const running = this.runs.isRunning(hierarchy.id);
     item.iconPath = new vscode.ThemeIcon(running ? 'sync~spin' : 'symbol-namespace');
     const where = sourceLabel(hierarchy);
-    const parts = [where, hierarchy.review ? `review ${(hierarchy.review.score * 100).toFixed(0)}%` : ''].filter(Boolean);
-    item.description = parts.join(' · ');
-    item.tooltip = untrustedMarkdown([hierarchy.problem, where ? `_${where}_` : ''].filter(Boolean).join('\n\n'));
+    const review = hierarchy.review ? `review ${percent(hierarchy.review.score)}${this.reviewStale(hierarchy) ? ' (stale)' : ''}` : '';
+    item.description = [where, review].filter(Boolean).join(' · ');
+    item.tooltip = untrustedMarkdown([hierarchy.problem, where ? `_${where}_` : '', review ? `_${review}_` : ''].filter(Boolean).join('\n\n'));
     item.contextValue = ['hierarchy', running ? 'running' : 'idle', hierarchy.source ? 'hasSource' : ''].filter(Boolean).join(' ');
     return item;
   }
@@ -228,6 +270,49 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     return item;
   }
 
+  /** isReviewStale, loading the core (and refreshing the row) in the rare case nothing has yet. */
+  private reviewStale(hierarchy: Hierarchy): boolean {
+    if (!loadedCore()) {
+      void loadCore().then(() => this.refresh(hierarchy.id), () => undefined);
+      return false;
+    }
+    return reviewIsStale(hierarchy);
+  }
+
+  private reviewItem(hierarchy: Hierarchy, part: RubricPart | 'explanation' | undefined): vscode.TreeItem {
+    const review = hierarchy.review;
+    if (!review) {
+      const removed = new vscode.TreeItem('(removed)');
+      removed.id = `${hierarchy.id}/review${part ? `/${part}` : ''}`;
+      return removed;
+    }
+    const stale = this.reviewStale(hierarchy);
+    if (part === 'explanation') {
+      const item = new vscode.TreeItem(firstLine(review.explanation, 100));
+      item.id = `${hierarchy.id}/review/explanation`;
+      item.iconPath = new vscode.ThemeIcon('comment');
+      item.tooltip = untrustedMarkdown(review.explanation);
+      item.contextValue = 'reviewPart';
+      return item;
+    }
+    if (part) {
+      const item = new vscode.TreeItem(REVIEW_PART_TITLES[part]);
+      item.id = `${hierarchy.id}/review/${part}`;
+      const weight = loadedCore()?.RUBRIC_WEIGHTS[part];
+      item.description = `${review[part].toFixed(2)}${weight === undefined ? '' : ` × ${weight}`}`;
+      item.tooltip = reviewTooltip(review, stale);
+      item.contextValue = 'reviewPart';
+      return item;
+    }
+    const item = new vscode.TreeItem('Review', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `${hierarchy.id}/review`;
+    item.iconPath = stale ? STATUS_ICONS.stale : new vscode.ThemeIcon('law');
+    item.description = [percent(review.score), stale ? 'stale' : '', review.model ?? ''].filter(Boolean).join(' · ');
+    item.tooltip = reviewTooltip(review, stale);
+    item.contextValue = ['review', stale ? 'stale' : '', this.runs.isRunning(hierarchy.id) ? 'running' : 'idle'].filter(Boolean).join(' ');
+    return item;
+  }
+
   dispose(): void {
     this.throttle.dispose();
     this.subscription.dispose();
@@ -235,10 +320,28 @@ export class HierarchyTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   }
 }
 
+/** The review as a small table and the judge's explanation (untrusted: plain markdown only). */
+export function reviewTooltip(review: Review, stale: boolean): vscode.MarkdownString {
+  const weights = loadedCore()?.RUBRIC_WEIGHTS;
+  const rows = REVIEW_PARTS.map((part) => `| ${REVIEW_PART_TITLES[part]} | ${review[part].toFixed(2)} | ${weights ? weights[part] : ''} |`);
+  const judged = [review.model && `by ${review.model}`, review.createdAt && `on ${new Date(review.createdAt).toLocaleString()}`].filter(Boolean).join(' ');
+  return untrustedMarkdown(
+    [
+      `**Review: ${percent(review.score)}**${judged ? ` (${judged})` : ''}`,
+      stale ? '_Stale: the proof changed after this review; review it again._' : '',
+      ['| Part | Score | Weight |', '| --- | --- | --- |', ...rows].join('\n'),
+      review.explanation,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+  );
+}
+
 /** The id of a node's row (TreeItem.id), unique in the view. */
 function nodeKey(node: TreeNode): string {
   if (node.kind === 'hierarchy') return node.hierarchyId;
   if (node.kind === 'layer') return `${node.hierarchyId}/${node.stage}`;
+  if (node.kind === 'review') return `${node.hierarchyId}/review${node.part ? `/${node.part}` : ''}`;
   return `${node.hierarchyId}/${node.stage}/${node.index}`;
 }
 

@@ -22,10 +22,13 @@ interface StateFile {
 
 export const INTERRUPTED_MESSAGE = 'The window closed while this layer was being generated; regenerate it to finish it (the text received so far is kept).';
 
-/** A layer that was streaming when the window closed is kept as failed, with what had arrived. */
-export function markInterrupted(hierarchy: Hierarchy): Hierarchy {
+/**
+ * A layer that was streaming when the window closed is kept as failed, with what had arrived and
+ * `message` saying why (an imported file can hold such layers too, with a message of its own).
+ */
+export function markInterrupted(hierarchy: Hierarchy, message = INTERRUPTED_MESSAGE): Hierarchy {
   if (!LAYER_STAGES.some((stage) => hierarchy.layers[stage].status === 'generating')) return hierarchy;
-  const interrupt = <L extends AnyLayer>(layer: L): L => (layer.status === 'generating' ? { ...layer, status: 'failed', error: INTERRUPTED_MESSAGE } : layer);
+  const interrupt = <L extends AnyLayer>(layer: L): L => (layer.status === 'generating' ? { ...layer, status: 'failed', error: message } : layer);
   const { techniques, sketch, proof } = hierarchy.layers;
   return { ...hierarchy, layers: { techniques: interrupt(techniques), sketch: interrupt(sketch), proof: interrupt(proof) } };
 }

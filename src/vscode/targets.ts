@@ -102,7 +102,7 @@ export class Targets {
     if (ref?.stage) return { hierarchy, stage: ref.stage, ...(ref.index !== undefined ? { index: ref.index } : {}) };
 
     const selected = this.selection()[0];
-    if (!ref && selected && selected.kind !== 'hierarchy' && selected.hierarchyId === hierarchy.id && applies(selected.stage)) {
+    if (!ref && selected && (selected.kind === 'layer' || selected.kind === 'item') && selected.hierarchyId === hierarchy.id && applies(selected.stage)) {
       return { hierarchy, stage: selected.stage };
     }
     const candidates = LAYER_STAGES.filter(applies);

@@ -7,7 +7,7 @@ import type { InsightProofApi } from '../../src/vscode/api.ts';
 import type { TreeNode } from '../../src/vscode/hierarchyTree.ts';
 import { waitFor, workspaceFolder } from './helpers.ts';
 
-export const SETTINGS = ['baseUrl', 'model', 'stageModels', 'preset', 'autoAdvance', 'temperature', 'maxTokens', 'requestTimeoutSeconds'] as const;
+export const SETTINGS = ['baseUrl', 'model', 'stageModels', 'judgeModel', 'preset', 'autoAdvance', 'temperature', 'maxTokens', 'requestTimeoutSeconds'] as const;
 
 /** Writes user (global) settings, as a person does in the Settings editor. */
 export async function setSettings(values: Partial<Record<(typeof SETTINGS)[number], unknown>>): Promise<void> {

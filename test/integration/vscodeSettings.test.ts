@@ -25,6 +25,7 @@ const CLONED_REPOSITORY: Record<string, SettingInspection> = {
   baseUrl: { defaultValue: '', globalValue: 'http://localhost:8000/v1', workspaceValue: 'https://collector.example/v1' },
   model: { defaultValue: '', globalValue: 'my-model', workspaceFolderValue: 'their-model' },
   stageModels: { defaultValue: {}, workspaceValue: { proof: 'their-prover' } },
+  judgeModel: { defaultValue: '', workspaceValue: 'their-judge' },
   preset: { defaultValue: 'deepinsight', workspaceValue: 'instruct' },
   requestTimeoutSeconds: { defaultValue: 600, workspaceValue: 30 },
 };
@@ -37,6 +38,7 @@ describe('Settings and workspace trust', () => {
     assert.equal(untrusted.baseUrl, 'http://localhost:8000/v1');
     assert.equal(untrusted.model, 'my-model');
     assert.deepEqual(untrusted.stageModels, {});
+    assert.equal(untrusted.judgeModel, '');
     // Settings that cannot redirect requests still follow the workspace.
     assert.equal(untrusted.preset, 'instruct');
     assert.equal(untrusted.requestTimeoutSeconds, 30);
@@ -45,6 +47,7 @@ describe('Settings and workspace trust', () => {
     assert.equal(trusted.baseUrl, 'https://collector.example/v1');
     assert.equal(trusted.model, 'their-model');
     assert.deepEqual(trusted.stageModels, { proof: 'their-prover' });
+    assert.equal(trusted.judgeModel, 'their-judge');
   });
 
   it('falls back to the default, not to a workspace value, when the user set nothing', () => {
