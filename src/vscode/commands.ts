@@ -7,7 +7,7 @@ import type { Hierarchy, LayerStage } from '../core/hierarchy.ts';
 import type { LoadCore } from './core.ts';
 import { asExportOptions, asImportOptions, type ExportImport } from './exportImport.ts';
 import type { HierarchyStore } from './hierarchyStore.ts';
-import { hasAcceptedLayer, insertIntoDocument } from './insert.ts';
+import { asInsertOptions, hasAcceptedLayer, insertIntoDocument } from './insert.ts';
 import { layerUri, openLayerDocument, previewMarkdown } from './layerDocuments.ts';
 import type { DisposableStore } from './lifecycle.ts';
 import { API_KEY_SECRET, type ModelService } from './modelService.ts';
@@ -205,7 +205,9 @@ export function registerCommands(disposables: DisposableStore, services: Command
       vscode.window.setStatusBarMessage(`Insight Proof: copied ${what}`, 3000);
     },
 
-    'insightProof.insertIntoDocument': async (arg) => {
+    // Second argument (tests, other extensions): { beforeApply(document) }, called after the edit
+    // is planned on the document's text and before it is applied (see insert.ts).
+    'insightProof.insertIntoDocument': async (arg, options) => {
       let hierarchy = await targets.hierarchy(arg);
       if (!hierarchy || prove.refuseWhileRunning(hierarchy)) return;
       const current = hierarchy;
@@ -223,7 +225,7 @@ export function registerCommands(disposables: DisposableStore, services: Command
       }
       const editor = vscode.window.activeTextEditor;
       const fallback = editor?.document.languageId === 'markdown' ? { uri: editor.document.uri, line: editor.selection.active.line } : undefined;
-      const result = await insertIntoDocument(hierarchy, loadCore, fallback);
+      const result = await insertIntoDocument(hierarchy, loadCore, fallback, asInsertOptions(options));
       if (!result.inserted) {
         void vscode.window.showWarningMessage(`Insight Proof: ${result.reason}`);
         return;
@@ -319,13 +321,17 @@ export function registerCommands(disposables: DisposableStore, services: Command
     'insightProof.importProblems': (options) => exportImport.import('problems', asImportOptions(options)),
     'insightProof.importHierarchies': (options) => exportImport.import('hierarchies', asImportOptions(options)),
 
-    'insightProof.setApiKey': async () => {
-      const key = await vscode.window.showInputBox({
-        title: 'Insight Proof: API key',
-        prompt: 'Kept in VS Code secret storage. Leave empty and press Enter to remove the stored key.',
-        password: true,
-        ignoreFocusOut: true,
-      });
+    // First argument { key } (tests, set-up scripts) stores that key without asking; '' removes it.
+    'insightProof.setApiKey': async (options) => {
+      const given = typeof options === 'object' && options !== null && typeof (options as { key?: unknown }).key === 'string' ? (options as { key: string }).key : undefined;
+      const key =
+        given ??
+        (await vscode.window.showInputBox({
+          title: 'Insight Proof: API key',
+          prompt: 'Kept in VS Code secret storage. Leave empty and press Enter to remove the stored key.',
+          password: true,
+          ignoreFocusOut: true,
+        }));
       if (key === undefined) return;
       if (key.trim() === '') {
         await services.secrets.delete(API_KEY_SECRET);

@@ -9,6 +9,24 @@ import { normalizeStatement } from './theoremIndex.ts';
 import { LAYER_STAGES } from '../core/hierarchy.ts';
 
 const MAX_ATTEMPTS = 5;
+/** How long a refused edit waits to hear of a change made in the window meanwhile. */
+const CHANGE_WAIT_MS = 500;
+
+/** Resolves true once the document is past `version`, false when nothing changed within `timeoutMs`. */
+function changedSince(document: vscode.TextDocument, version: number, timeoutMs: number): Promise<boolean> {
+  if (document.version !== version) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const finish = (changed: boolean) => {
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve(changed);
+    };
+    const timer = setTimeout(() => finish(document.version !== version), timeoutMs);
+    const subscription = vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document === document && document.version !== version) finish(true);
+    });
+  });
+}
 
 export type InsertResult = { inserted: true; uri: vscode.Uri; replaced: boolean; startLine: number } | { inserted: false; reason: string };
 
@@ -41,6 +59,19 @@ export function locateTheoremEnd(
   return undefined;
 }
 
+export interface InsertOptions {
+  /**
+   * Called after the edit is planned on the document's text and before it is applied, on every
+   * attempt. Tests type into the document here, the moment a person's keystroke would hurt most.
+   */
+  beforeApply?: (document: vscode.TextDocument, attempt: number) => unknown;
+}
+
+export function asInsertOptions(value: unknown): InsertOptions {
+  const beforeApply = typeof value === 'object' && value !== null ? (value as InsertOptions).beforeApply : undefined;
+  return typeof beforeApply === 'function' ? { beforeApply } : {};
+}
+
 export function hasAcceptedLayer(hierarchy: Hierarchy): boolean {
   return LAYER_STAGES.some((stage) => hierarchy.layers[stage].status === 'accepted');
 }
@@ -49,7 +80,12 @@ export function hasAcceptedLayer(hierarchy: Hierarchy): boolean {
  * Inserts (or replaces) the hierarchy's block in its document. `fallbackLine` is where a proof goes
  * when the theorem is no longer in the document (the cursor, when the person asked from there).
  */
-export async function insertIntoDocument(hierarchy: Hierarchy, loadCore: LoadCore, fallbackLine?: { uri: vscode.Uri; line: number }): Promise<InsertResult> {
+export async function insertIntoDocument(
+  hierarchy: Hierarchy,
+  loadCore: LoadCore,
+  fallbackLine?: { uri: vscode.Uri; line: number },
+  options: InsertOptions = {},
+): Promise<InsertResult> {
   const uri = hierarchy.source ? vscode.Uri.parse(hierarchy.source.uri) : fallbackLine?.uri;
   if (!uri) return { inserted: false, reason: 'This proof hierarchy did not come from a document; open the markdown file, put the cursor where the proof should go and run Insert into Document again.' };
   const document = await vscode.workspace.openTextDocument(uri);
@@ -78,11 +114,13 @@ export async function insertIntoDocument(hierarchy: Hierarchy, loadCore: LoadCor
       const at = plan.startLine < document.lineCount ? new vscode.Position(plan.startLine, 0) : document.lineAt(document.lineCount - 1).range.end;
       edit.insert(uri, at, plan.text);
     }
+    await options.beforeApply?.(document, attempt);
     // Planned on this version's text: apply it only to that version. VS Code also refuses an edit
     // whose document changed after the extension host last saw it; both cases plan again.
     if (document.version !== version) continue;
     if (await vscode.workspace.applyEdit(edit)) return { inserted: true, uri, replaced: plan.replace, startLine: plan.startLine };
-    if (document.version === version) {
+    // Refused: usually a keystroke the window had applied before the extension host heard of it.
+    if (document.version === version && !(await changedSince(document, version, CHANGE_WAIT_MS))) {
       return { inserted: false, reason: `VS Code did not accept the edit to ${vscode.workspace.asRelativePath(uri)}; check that the file is writable and run Insert into Document again.` };
     }
   }

@@ -39,11 +39,19 @@ export interface PersistenceLog {
   error(message: string): void;
 }
 
+/** Tells the person, once, that saved state could not be read (a warning with Show Log). */
+function showRecoveryWarning(message: string): void {
+  void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => {
+    if (choice === 'Show Log') void vscode.commands.executeCommand('insightProof.showLog');
+  });
+}
+
 export class HierarchyPersistence implements vscode.Disposable {
   private readonly store: HierarchyStore;
   private readonly directory: vscode.Uri;
   private readonly log: PersistenceLog;
   private readonly loadCore: LoadCore;
+  private readonly warnUser: (message: string) => void;
   private readonly throttle: Throttle;
   private readonly subscription: vscode.Disposable;
   private loading: Promise<void> | undefined;
@@ -51,11 +59,13 @@ export class HierarchyPersistence implements vscode.Disposable {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
 
-  constructor(store: HierarchyStore, directory: vscode.Uri, log: PersistenceLog, loadCore: LoadCore) {
+  /** `warnUser` shows the one sentence about an unreadable state file; tests pass a recorder. */
+  constructor(store: HierarchyStore, directory: vscode.Uri, log: PersistenceLog, loadCore: LoadCore, warnUser: (message: string) => void = showRecoveryWarning) {
     this.store = store;
     this.directory = directory;
     this.log = log;
     this.loadCore = loadCore;
+    this.warnUser = warnUser;
     this.throttle = new Throttle(() => void this.save(), SAVE_INTERVAL_MS);
     this.subscription = store.onDidChange(() => {
       this.dirty = true;
@@ -131,9 +141,7 @@ export class HierarchyPersistence implements vscode.Disposable {
       lost === 'all'
         ? `Insight Proof could not read its saved proof hierarchies and started with an empty list; the unreadable file was kept as ${backup.path.split('/').pop() ?? ''}.`
         : `Insight Proof could not read some saved proof hierarchies and kept the others; the original file was kept as ${backup.path.split('/').pop() ?? ''}.`;
-    void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => {
-      if (choice === 'Show Log') void vscode.commands.executeCommand('insightProof.showLog');
-    });
+    this.warnUser(message);
   }
 
   private save(): Promise<void> {

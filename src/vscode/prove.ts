@@ -70,6 +70,10 @@ export class ProveFlow {
     if (existing) return this.continueExisting(existing);
 
     const core = await this.loadCore();
+    // A second Prove on the same theorem (a double click on the CodeLens) may have created the
+    // hierarchy while this one waited for the core: continue that one instead of making a twin.
+    const created = hierarchyForStatement(this.store, uri, problem.text);
+    if (created) return this.continueExisting(created);
     const hierarchy = core.createHierarchy({ problem: problem.text, source: { uri, startLine: problem.startLine, endLine: problem.endLine } });
     this.store.put(hierarchy);
     this.reveal(hierarchy.id);

@@ -57,8 +57,28 @@ function markConsoleOutput(mark: string): () => void {
   };
 }
 
+/**
+ * Promise rejections nobody handled while the suite ran, anywhere in this extension host (the
+ * extension, the tests, the scripted server): each one fails the run.
+ */
+function watchUnhandledRejections(): { stop(): string[] } {
+  const pending = new Map<Promise<unknown>, string>();
+  const onUnhandled = (reason: unknown, promise: Promise<unknown>) => pending.set(promise, reason instanceof Error ? (reason.stack ?? reason.message) : format(reason));
+  const onHandledLater = (promise: Promise<unknown>) => pending.delete(promise);
+  process.on('unhandledRejection', onUnhandled);
+  process.on('rejectionHandled', onHandledLater);
+  return {
+    stop() {
+      process.off('unhandledRejection', onUnhandled);
+      process.off('rejectionHandled', onHandledLater);
+      return [...pending.values()];
+    },
+  };
+}
+
 export function run(): Promise<void> {
   const Mocha = loadMocha();
+  const rejections = watchUnhandledRejections();
   const reporterBase = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void; symbols: Record<string, string> };
   // Reporters print through Base.consoleLog, captured when Mocha first loads: send it through
   // whatever console.log is at the time of printing.
@@ -85,9 +105,11 @@ export function run(): Promise<void> {
   return new Promise<void>((resolveRun, reject) => {
     const runner = mocha.run(() => {
       const stats = runner.stats;
+      const unhandled = rejections.stop();
+      for (const reason of unhandled) console.log(`  ✖ Unhandled promise rejection in the extension host: ${reason}`);
       const result: SuiteResult = {
         passed: stats?.passes ?? 0,
-        failed: stats?.failures ?? 0,
+        failed: (stats?.failures ?? 0) + unhandled.length,
         skipped: stats?.pending ?? 0,
         vscodeVersion: vscode.version,
       };
