@@ -59,6 +59,7 @@ export const COMMAND_IDS = [
   'insightProof.setApiKey',
   'insightProof.selectModel',
   'insightProof.testConnection',
+  'insightProof.findLocalServer',
   'insightProof.showLog',
 ] as const;
 export type CommandId = (typeof COMMAND_IDS)[number];
@@ -345,6 +346,7 @@ export function registerCommands(disposables: DisposableStore, services: Command
 
     'insightProof.selectModel': () => models.selectModel(),
     'insightProof.testConnection': () => models.testConnection(),
+    'insightProof.findLocalServer': () => models.findLocalServer(),
     'insightProof.showLog': () => log.show(true),
   };
 

@@ -49,6 +49,13 @@ export function activate(context: vscode.ExtensionContext): InsightProofApi {
 
   const models = disposables.add(new ModelService(context.secrets, log, loadCore, version));
   disposables.add(onDidChangeConfig(() => models.invalidate()));
+  // Without a server configured, opening the view is a moment to offer one found on this machine
+  // (never activation itself: the search makes requests, however local).
+  disposables.add(
+    treeView.onDidChangeVisibility((event) => {
+      if (event.visible) models.offerLocalServerOnce();
+    }),
+  );
   const runs = disposables.add(new ProofRuns(store, models, log, loadCore, VIEW_ID));
   tree.setRunState(runs);
   disposables.add(runs.onDidChange((hierarchyId) => tree.refresh(hierarchyId)));

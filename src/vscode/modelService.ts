@@ -1,12 +1,15 @@
 // Everything about reaching the model server: the client (built lazily from the settings and the
 // secret key, rebuilt when either changes), the status bar item, "Select Model" and "Test
-// Connection", and turning a failure into one sentence with the actions that fix it.
+// Connection", offering a server found on this machine when none is set, saying plainly when the
+// server is the bundled demo, and turning a failure into one sentence with the actions that fix it.
 import * as vscode from 'vscode';
 import type { ModelClient } from '../core/client.ts';
 import type { ModelError, ModelErrorKind } from '../core/errors.ts';
+import { isDemoModel, isLoopbackUrl, probeModels, type FoundServer, type ServedModel } from '../core/localServers.ts';
 import type { PipelineSettings } from '../core/pipeline.ts';
 import { openSettings, readConfig, updateModelSetting, type InsightProofConfig } from './config.ts';
 import type { LoadCore } from './core.ts';
+import { LocalServerFinder, NOTHING_FOUND } from './localServers.ts';
 
 /** Where the API key lives: VS Code's SecretStorage, never settings or logs. */
 export const API_KEY_SECRET = 'insightProof.apiKey';
@@ -18,6 +21,11 @@ export const API_KEY_ENV = 'INSIGHT_PROOF_API_KEY';
 /** Extra attempts after a retryable failure before a layer fails. */
 const MAX_RETRIES = 2;
 const TEST_CONNECTION_TIMEOUT_MS = 15_000;
+/** Asking a server on this machine which models it serves takes milliseconds; this is generous. */
+const IDENTIFY_TIMEOUT_MS = 3_000;
+
+const DEMO_NOTICE =
+  'Insight Proof is connected to the bundled demo model, not a real one: it replays recorded answers for the sample theorems in samples/workbook.md only. To prove your own theorems, serve a real model and set insightProof.baseUrl to it.';
 
 export type ConnectionState = 'unknown' | 'connected' | 'failed';
 
@@ -41,12 +49,24 @@ export class ModelService implements vscode.Disposable {
   private lastProblem = '';
   private generating = 0;
   private readonly version: string;
+  private readonly finder: LocalServerFinder;
+  /** What the configured server said about the configured model: the demo or not (per base URL and model). */
+  private identity: { key: string; demo: boolean } | undefined;
+  private identifying: { key: string; done: Promise<void> } | undefined;
+  private demoNoticeShown = false;
+  /** The ids the server listed last, for recognising the demo once a model is chosen from them. */
+  private listed: string[] = [];
+  private identifyTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(secrets: vscode.SecretStorage, log: vscode.LogOutputChannel, loadCore: LoadCore, version: string) {
     this.secrets = secrets;
     this.log = log;
     this.loadCore = loadCore;
     this.version = version;
+    this.finder = new LocalServerFinder(log, {
+      selectModel: (title) => this.selectModel(title),
+      setApiKey: () => vscode.commands.executeCommand('insightProof.setApiKey'),
+    });
     this.statusItem = vscode.window.createStatusBarItem('insightProof.model', vscode.StatusBarAlignment.Right, 100);
     this.statusItem.name = 'Insight Proof Model';
     this.subscriptions.push(
@@ -57,6 +77,7 @@ export class ModelService implements vscode.Disposable {
     );
     this.updateStatus();
     this.statusItem.show();
+    this.scheduleIdentify();
   }
 
   /** Settings or trust changed: the next request builds a new client. */
@@ -65,6 +86,79 @@ export class ModelService implements vscode.Disposable {
     this.state = 'unknown';
     this.lastProblem = '';
     this.updateStatus();
+  }
+
+  /**
+   * Right after activation, asks a configured server on this machine which models it serves: that
+   * tells the bundled demo from a real model before the first request, so the status bar says
+   * "Demo model" at once. Later the first run (or a connection test) asks. Servers elsewhere are
+   * not asked unprompted; the demo is always local.
+   */
+  private scheduleIdentify(): void {
+    clearTimeout(this.identifyTimer);
+    const config = readConfig();
+    if (config.baseUrl === '' || !isLoopbackUrl(withScheme(config.baseUrl))) return;
+    this.identifyTimer = setTimeout(() => void this.identify(), 0);
+  }
+
+  private identityKey(config: InsightProofConfig): string {
+    return JSON.stringify([config.baseUrl, config.model]);
+  }
+
+  /** Asks the configured server (once per base URL and model) whether its model is the demo. */
+  private identify(config: InsightProofConfig = readConfig()): Promise<void> {
+    const key = this.identityKey(config);
+    if (this.identity?.key === key) return Promise.resolve();
+    if (this.identifying?.key === key) return this.identifying.done;
+    const done = (async () => {
+      let baseUrl: string;
+      try {
+        baseUrl = (await this.loadCore()).normalizeBaseUrl(config.baseUrl).baseUrl;
+      } catch {
+        return; // a malformed URL: the first request says what is wrong with it
+      }
+      const apiKey = await this.apiKey();
+      const probe = await probeModels(globalThis.fetch, baseUrl, { timeoutMs: IDENTIFY_TIMEOUT_MS, ...(apiKey ? { apiKey } : {}) });
+      if (this.identityKey(readConfig()) !== key || probe.kind !== 'models') return;
+      this.noteIdentity(config, probe.models);
+      if (this.state === 'unknown') this.setState('connected');
+    })().finally(() => {
+      if (this.identifying?.key === key) this.identifying = undefined;
+    });
+    this.identifying = { key, done };
+    return done;
+  }
+
+  /** Records what the server listed; the first time it is the demo, says so. */
+  private noteIdentity(config: InsightProofConfig, models: readonly ServedModel[]): void {
+    const demo = config.model !== '' && isDemoModel(models, config.model);
+    this.identity = { key: this.identityKey(config), demo };
+    this.updateStatus();
+    if (demo && !this.demoNoticeShown) {
+      this.demoNoticeShown = true;
+      this.log.info(`${config.baseUrl} serves the bundled demo model ${config.model}: recorded answers for the sample theorems only.`);
+      void vscode.window.showInformationMessage(DEMO_NOTICE);
+    }
+  }
+
+  /** True when the configured server said its model is the bundled demo. */
+  get isDemo(): boolean {
+    const config = readConfig();
+    return this.identity?.key === this.identityKey(config) && this.identity.demo;
+  }
+
+  /**
+   * Unasked (the Proof Hierarchy view was shown): when no server is set, looks for one on this
+   * machine and offers it, at most once per session.
+   */
+  offerLocalServerOnce(): void {
+    if (readConfig().baseUrl !== '') return;
+    void this.finder.offerOnce();
+  }
+
+  /** The "Find Local Model Server" command: looks now and offers what answers; resolves with it. */
+  findLocalServer(): Promise<FoundServer[]> {
+    return this.finder.findAndOffer();
   }
 
   private async apiKey(): Promise<string | undefined> {
@@ -112,7 +206,12 @@ export class ModelService implements vscode.Disposable {
   async ready(): Promise<ReadyModel | undefined> {
     const config = readConfig();
     if (config.baseUrl === '') {
-      void this.showProblem('No model server is configured; set insightProof.baseUrl to an OpenAI-compatible server such as http://localhost:8000/v1.', 'config');
+      // The first time, a server running on this machine is offered before anything is said to be missing.
+      const outcome = await this.finder.offerOnce();
+      if (outcome === 'configured' && readConfig().baseUrl !== '') return this.ready();
+      if (outcome === 'declined') return undefined;
+      const message = outcome === 'none' ? NOTHING_FOUND.replace(/^No /, 'No model server is configured, and no ') : 'No model server is configured; set insightProof.baseUrl to an OpenAI-compatible server such as http://localhost:8000/v1.';
+      void this.showProblem(message, 'config');
       return undefined;
     }
     let model = config.model;
@@ -121,6 +220,8 @@ export class ModelService implements vscode.Disposable {
       if (!picked) return undefined;
       model = picked;
     }
+    // Says "demo" before the first answer arrives, when the startup check has not yet.
+    if (isLoopbackUrl(withScheme(config.baseUrl))) void this.identify({ ...config, model });
     try {
       const { client, baseUrl } = await this.client(config);
       const settings: PipelineSettings = {
@@ -153,6 +254,7 @@ export class ModelService implements vscode.Disposable {
         () => client.listModels(AbortSignal.timeout(TEST_CONNECTION_TIMEOUT_MS)),
       );
       this.setState('connected');
+      this.listed = models;
     } catch (error) {
       this.noteFailure(error);
       const message = error instanceof Error ? error.message : String(error);
@@ -183,6 +285,8 @@ export class ModelService implements vscode.Disposable {
   private async saveModel(model: string): Promise<void> {
     await updateModelSetting(model);
     this.log.info(`Model set to ${model} (user setting).`);
+    const config = readConfig();
+    if (config.model === model && this.listed.length > 0) this.noteIdentity(config, this.listed.map((id) => ({ id })));
     const inspection = vscode.workspace.getConfiguration('insightProof').inspect<string>('model');
     const override = vscode.workspace.isTrusted ? (inspection?.workspaceFolderValue ?? inspection?.workspaceValue) : undefined;
     if (override && override !== model) {
@@ -207,6 +311,8 @@ export class ModelService implements vscode.Disposable {
       );
       this.log.info(`Connection test: ${baseUrl} listed ${models.length} models in ${Date.now() - started} ms.`);
       this.setState('connected');
+      this.listed = models;
+      if (config.model !== '') this.noteIdentity(config, models.map((id) => ({ id })));
       if (config.model === '') {
         const choice = await vscode.window.showInformationMessage(`Insight Proof reached ${baseUrl} (${models.length} models); select the model to prove with.`, 'Select Model');
         if (choice === 'Select Model') await this.selectModel();
@@ -216,6 +322,8 @@ export class ModelService implements vscode.Disposable {
           'Select Model',
         );
         if (choice === 'Select Model') await this.selectModel();
+      } else if (this.isDemo) {
+        void vscode.window.showInformationMessage(`Insight Proof reached ${baseUrl}: the bundled demo model is ready, with recorded answers for the sample theorems only.`);
       } else {
         void vscode.window.showInformationMessage(`Insight Proof reached ${baseUrl}, and the model ${config.model} is ready.`);
       }
@@ -287,8 +395,8 @@ export class ModelService implements vscode.Disposable {
     item.backgroundColor = undefined;
     if (config.baseUrl === '') {
       item.text = '$(sparkle) Insight Proof: set up';
-      item.tooltip = 'Insight Proof has no model server yet. Click to set insightProof.baseUrl.';
-      item.command = { title: 'Open Settings', command: 'workbench.action.openSettings', arguments: ['insightProof.baseUrl'] };
+      item.tooltip = 'Insight Proof has no model server yet. Click to look for one on this machine (vLLM, Ollama, LM Studio, llama.cpp), or set insightProof.baseUrl.';
+      item.command = 'insightProof.findLocalServer';
       return;
     }
     if (config.model === '') {
@@ -297,18 +405,27 @@ export class ModelService implements vscode.Disposable {
       item.command = 'insightProof.selectModel';
       return;
     }
-    const icon = this.generating > 0 ? '$(loading~spin)' : this.state === 'failed' ? '$(warning)' : '$(sparkle)';
-    item.text = `${icon} ${config.model}`;
+    const demo = this.isDemo;
+    const icon = this.generating > 0 ? '$(loading~spin)' : this.state === 'failed' ? '$(warning)' : demo ? '$(beaker)' : '$(sparkle)';
+    item.text = demo ? `${icon} Demo model` : `${icon} ${config.model}`;
     const stateText =
       this.generating > 0 ? 'generating' : this.state === 'connected' ? 'connected' : this.state === 'failed' ? `not reachable: ${this.lastProblem}` : 'not tested yet';
-    item.tooltip = `Insight Proof: ${config.model} at ${config.baseUrl} (${stateText}). Click to test the connection.`;
+    item.tooltip = demo
+      ? `Insight Proof is talking to the bundled demo model at ${config.baseUrl} (${stateText}): it replays recorded answers for the sample theorems in samples/workbook.md and is not a real model. Click to test the connection.`
+      : `Insight Proof: ${config.model} at ${config.baseUrl} (${stateText}). Click to test the connection.`;
     item.command = 'insightProof.testConnection';
     if (this.state === 'failed') item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
   }
 
   dispose(): void {
+    clearTimeout(this.identifyTimer);
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
   }
+}
+
+/** A typed address without a scheme ("localhost:8000") read as http, as normalizeBaseUrl does. */
+function withScheme(baseUrl: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl) ? baseUrl : `http://${baseUrl}`;
 }
 
 /** Failures that mean the server cannot be reached or refuses us, as opposed to one bad answer. */
