@@ -131,6 +131,11 @@ const tasks = {
     const vsix = join('out', `${pkg.name}-${pkg.version}.vsix`);
     await step('package (vsce)', bin('vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix]);
   },
+  async bench(args) {
+    // bench/run.ts: measures the performance budgets, writes bench/results.json and docs/benchmarks.md;
+    // `--check` makes a figure over its budget fail the task.
+    await step('benchmarks', process.execPath, ['bench/run.ts', ...args]);
+  },
   async start(args) {
     await build();
     await step('start VS Code with Insight Proof', process.execPath, ['scripts/start.mjs', ...args]);
