@@ -9,6 +9,11 @@
 //
 // Cases: size (.vsix and bundles), vscode (activation, bundle load, the view's getChildren),
 // end-to-end, streaming, batch, codelens, export. Everything runs on 127.0.0.1.
+//
+// The size case runs the package task, which leaves the production build in dist/ (the next build
+// or test run replaces it). The vscode case needs code-server (installed into the tool cache on
+// first use, which takes several minutes once) and Chromium, like the integration suite, and waits
+// for a running integration suite to finish: both would measure each other otherwise.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
