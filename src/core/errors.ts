@@ -250,8 +250,10 @@ function seconds(ms: number): string {
 export function describeError(error: unknown, context: ErrorContext): ModelError {
   const secrets = context.secrets ?? [];
   const partial = context.partial ?? { content: '', reasoning: '' };
+  // The SDK's error keeps the server's raw body, which may echo the key: only a redacted summary is kept as the cause.
+  const cause = new Error(redactSecrets(error instanceof Error ? error.message : String(error), secrets));
   const make = (kind: ModelErrorKind, message: string, status?: number): ModelError =>
-    new ModelError(kind, redactSecrets(message, secrets), { ...(status !== undefined ? { status } : {}), partial, cause: error });
+    new ModelError(kind, redactSecrets(message, secrets), { ...(status !== undefined ? { status } : {}), partial, cause });
 
   if (error instanceof ModelError) {
     const hasPartial = error.partial.content !== '' || error.partial.reasoning !== '';
@@ -372,8 +374,8 @@ export function timeoutMessage(url: string, timeoutMs: number, partial: PartialA
 
 export function emptyAnswerMessage(partial: PartialAnswer, finishReason: string | null): string {
   if (partial.reasoning.trim() !== '') {
-    const cutOff = finishReason === 'length' ? ' and hit the token limit' : '';
-    return `The model only produced reasoning (${characters(partial.reasoning.length)})${cutOff} and no answer; raise ${SETTING_HINTS.maxTokens} so it can finish, or try again.`;
+    const spent = finishReason === 'length' ? 'spent the whole token limit on reasoning' : 'only produced reasoning';
+    return `The model ${spent} (${characters(partial.reasoning.length)}) and gave no answer; raise ${SETTING_HINTS.maxTokens} so it can finish, or try again.`;
   }
   return `The model returned an empty answer; try again, or check ${SETTING_HINTS.model} and the prompt template.`;
 }

@@ -846,7 +846,7 @@ function parseItems<T>(input: string, shape: Shape<T>): Parsed<T[]> {
   if (content.trim() === '') return { value: [], warnings: [`The answer is empty: there are no ${shape.noun}s; regenerate the layer or write them yourself.`] };
   const unsplit = (): Parsed<T[]> => ({
     value: [shape.whole(content.trim())],
-    warnings: [`The model's answer could not be split into ${shape.noun}s; it is shown as one ${shape.stage === 'techniques' ? 'item' : 'step'}.`],
+    warnings: [`The model's answer could not be split into ${shape.noun}s; it is shown as one ${shape.stage === 'techniques' ? 'item' : 'step'}, which you can edit into a list or regenerate.`],
   });
   try {
     const warnings: string[] = [];

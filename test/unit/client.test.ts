@@ -418,7 +418,7 @@ describe('failures end in one actionable sentence', () => {
     server.script('proof', { reasoning: 'Long deliberation '.repeat(20), content: '', finishReason: 'length' });
     const error = await failure(client().chat(request({ stage: 'proof' })));
     assert.equal(error.kind, 'empty');
-    assert.match(error.message, /only produced reasoning/);
+    assert.match(error.message, /spent the whole token limit on reasoning/);
     assert.match(error.message, /max tokens/);
     assert.equal(error.partial.reasoning, 'Long deliberation '.repeat(20));
   });
@@ -427,7 +427,7 @@ describe('failures end in one actionable sentence', () => {
     server.script('proof', { content: '<think>Consider the parity of n and', finishReason: 'length' });
     const error = await failure(client().chat(request({ stage: 'proof' })));
     assert.equal(error.kind, 'empty');
-    assert.match(error.message, /only produced reasoning/);
+    assert.match(error.message, /spent the whole token limit on reasoning/);
   });
 });
 

@@ -411,12 +411,13 @@ const FAULTS: Fault[] = [
         };
       }
       const noun = stage === 'techniques' ? 'techniques; it is shown as one item' : 'steps; it is shown as one step';
+      const action = ', which you can edit into a list or regenerate';
       return {
         replies: [{ content: answer }],
         preset: 'instruct',
         outcome: 'kept as one item with a warning',
         requests: 1,
-        message: `The model's answer could not be split into ${noun}.`,
+        message: `The model's answer could not be split into ${noun}${action}.`,
         shownAs: 'warning',
         notices: [],
         kept: answer,
@@ -440,7 +441,7 @@ const FAULTS: Fault[] = [
       replies: [{ reasoning: REASONING, content: '', finishReason: 'length' }],
       outcome: 'failed',
       requests: 1,
-      message: `The model only produced reasoning (${REASONING.length} characters) and hit the token limit and no answer; raise the max tokens setting (insightProof.maxTokens / --max-tokens) so it can finish, or try again.`,
+      message: `The model spent the whole token limit on reasoning (${REASONING.length} characters) and gave no answer; raise the max tokens setting (insightProof.maxTokens / --max-tokens) so it can finish, or try again.`,
       shownAs: 'error',
       notices: [],
       kept: '',

@@ -256,7 +256,7 @@ This contradicts minimality.`),
     assert.equal(parsed.value[0]!.detail, answer);
     assert.ok(parsed.value[0]!.name.endsWith('…'));
     assert.ok(answer.startsWith(parsed.value[0]!.name.slice(0, -1)));
-    assert.deepEqual(parsed.warnings, ["The model's answer could not be split into techniques; it is shown as one item."]);
+    assert.deepEqual(parsed.warnings, ["The model's answer could not be split into techniques; it is shown as one item, which you can edit into a list or regenerate."]);
   });
 
   test('an empty answer gives no items and says so', () => {
@@ -435,7 +435,7 @@ Hence $x_n \\to 1$.
   test('a single paragraph is one step with a warning', () => {
     const parsed = parseSketch('Induct on n and use the recurrence to finish.');
     assert.deepEqual(parsed.value, [{ text: 'Induct on n and use the recurrence to finish.' }]);
-    assert.deepEqual(parsed.warnings, ["The model's answer could not be split into steps; it is shown as one step."]);
+    assert.deepEqual(parsed.warnings, ["The model's answer could not be split into steps; it is shown as one step, which you can edit into a list or regenerate."]);
   });
 });
 

@@ -177,7 +177,7 @@ describe('pipeline with an in-memory client', () => {
     const client = new FakeClient({ techniques: [{ content: '   ', reasoning: 'long thoughts', finishReason: 'length' }] });
     const result = await runPipeline(fresh(), client, SETTINGS);
     assert.equal(result.layers.techniques.status, 'failed');
-    assert.match(result.layers.techniques.error!, /only produced reasoning.*token limit/);
+    assert.match(result.layers.techniques.error!, /spent the whole token limit on reasoning .* and gave no answer/);
     assert.equal(result.layers.techniques.reasoning, 'long thoughts');
   });
 
