@@ -7,7 +7,7 @@
 //
 // Built-in modules only: this runs before anything but the repository's node_modules exists.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheRoot, envWithNode, ensureNode24, findNpmCli } from './toolchain.mjs';
@@ -92,10 +92,11 @@ export async function ensureCodeServer({ log = defaultLog } = {}) {
  *   settings?: Record<string, unknown>,
  *   tmpDir?: string,
  *   startTimeoutMs?: number,
+ *   smokeTestDriver?: boolean,
  * }} options
  * @returns {Promise<{ port: number, origin: string, pid: number, logFile: string, exited: Promise<number | null>, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({ workspaceFolder, runDir, log = defaultLog, port = 0, env = {}, settings = {}, tmpDir, startTimeoutMs = 60_000 }) {
+export async function startCodeServer({ workspaceFolder, runDir, log = defaultLog, port = 0, env = {}, settings = {}, tmpDir, startTimeoutMs = 60_000, smokeTestDriver = true }) {
   const { entry, node } = await ensureCodeServer({ log });
   const userDataDir = join(runDir, 'user-data');
   const extensionsDir = join(runDir, 'extensions');
@@ -115,8 +116,10 @@ export async function startCodeServer({ workspaceFolder, runDir, log = defaultLo
     '--disable-update-check',
     '--disable-workspace-trust',
     '--ignore-last-opened',
-    // Only with the smoke-test driver does the web workbench read development options from the URL.
-    '--vscode-option', 'enable-smoke-test-driver',
+    // Only with the smoke-test driver does the web workbench read development options from the URL
+    // (extensionDevelopmentPath, extensionTestsPath). It also hides notification toasts: windows
+    // for people (`npm start`) go without it and load the extension with linkExtension() instead.
+    ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     workspaceFolder,
   ];
   const child = spawn(node, args, {
@@ -211,6 +214,40 @@ export function workbenchUrl({ origin, folder, extensionDevelopmentPath, extensi
 }
 
 /**
+ * Installs the extension at `extensionPath` (this repository) into code-server's extensions folder
+ * as a symbolic link, so it loads like an installed extension and runs the repository's current
+ * build: no .vsix, no development URL (which needs the smoke-test driver). Older links of the same
+ * extension are replaced, and the folder's extensions.json lists it: code-server loads only the
+ * extensions listed there.
+ * @param {{ extensionsDir: string, extensionPath: string }} options
+ */
+export function linkExtension({ extensionsDir, extensionPath }) {
+  const manifest = JSON.parse(readFileSync(join(extensionPath, 'package.json'), 'utf8'));
+  const id = `${manifest.publisher}.${manifest.name}`.toLowerCase();
+  const folder = `${id}-${manifest.version}`;
+  mkdirSync(extensionsDir, { recursive: true });
+  for (const entry of readdirSync(extensionsDir)) {
+    if (!entry.startsWith(`${id}-`)) continue;
+    const path = join(extensionsDir, entry);
+    if (entry === folder && lstatSync(path).isSymbolicLink() && readlinkSync(path) === extensionPath) continue;
+    rmSync(path, { recursive: true, force: true });
+  }
+  const link = join(extensionsDir, folder);
+  if (!existsSync(link)) symlinkSync(extensionPath, link, 'dir');
+  const listFile = join(extensionsDir, 'extensions.json');
+  let listed;
+  try {
+    const parsed = JSON.parse(readFileSync(listFile, 'utf8'));
+    listed = Array.isArray(parsed) ? parsed : [];
+  } catch {
+    listed = [];
+  }
+  listed = listed.filter((entry) => entry?.identifier?.id?.toLowerCase() !== id);
+  listed.push({ identifier: { id }, version: manifest.version, location: { $mid: 1, path: link, scheme: 'file' }, relativeLocation: folder });
+  writeFileSync(listFile, JSON.stringify(listed));
+}
+
+/**
  * Gives a fresh user data folder settings for a clean, quiet window, with `overrides` on top. A
  * folder that has settings already keeps them: they may be the user's own.
  */
@@ -229,7 +266,9 @@ const QUIET_SETTINGS = {
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
+  // 'off', not false: VS Code 1.139 migrates the old boolean by rewriting settings.json at startup,
+  // and an extension host reading the settings during that rewrite can miss them until a reload.
+  'extensions.autoUpdate': 'off',
   'security.workspace.trust.enabled': false,
   'git.openRepositoryInParentFolders': 'never',
   // No chat panel or agent host: nothing here can sign in, and they only add load and log noise.
