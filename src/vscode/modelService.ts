@@ -25,7 +25,7 @@ const TEST_CONNECTION_TIMEOUT_MS = 15_000;
 const IDENTIFY_TIMEOUT_MS = 3_000;
 
 const DEMO_NOTICE =
-  'Insight Proof is connected to the bundled demo model, not a real one: it replays recorded answers for the sample theorems in samples/workbook.md only. To prove your own theorems, serve a real model and set insightProof.baseUrl to it.';
+  'Insight Proof is talking to the bundled demo model, not a real one: it replays recorded answers for the sample theorems of workbook.md only. To prove your own theorems, serve a real model and set insightProof.baseUrl to it.';
 
 export type ConnectionState = 'unknown' | 'connected' | 'failed';
 
@@ -137,8 +137,15 @@ export class ModelService implements vscode.Disposable {
     if (demo && !this.demoNoticeShown) {
       this.demoNoticeShown = true;
       this.log.info(`${config.baseUrl} serves the bundled demo model ${config.model}: recorded answers for the sample theorems only.`);
-      void vscode.window.showInformationMessage(DEMO_NOTICE);
+      void this.showDemoNotice();
     }
+  }
+
+  /** Says what the demo is, with a way to the theorems it knows when the workspace has them. */
+  private async showDemoNotice(): Promise<void> {
+    const [workbook] = await vscode.workspace.findFiles('**/workbook.md', '**/node_modules/**', 1);
+    const choice = await vscode.window.showInformationMessage(DEMO_NOTICE, ...(workbook ? ['Open Workbook'] : []));
+    if (choice === 'Open Workbook' && workbook) await vscode.window.showTextDocument(workbook);
   }
 
   /** True when the configured server said its model is the bundled demo. */
