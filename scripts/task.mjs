@@ -87,6 +87,19 @@ async function integration() {
   return JSON.parse(readFileSync(resultFile, 'utf8'));
 }
 
+/** The end-to-end UI test in a browser (test/e2e/ui.e2e.mjs); its counts come back in a file. */
+async function e2e() {
+  const resultFile = join(repoRoot, 'out', 'e2e-result.json');
+  rmSync(resultFile, { force: true });
+  mkdirSync(join(repoRoot, 'out'), { recursive: true });
+  try {
+    await step('end-to-end UI test (browser)', process.execPath, ['test/e2e/ui.e2e.mjs'], { env: { INSIGHT_PROOF_RESULT_FILE: resultFile } });
+  } finally {
+    if (!existsSync(resultFile)) log('The end-to-end run reported no result.');
+  }
+  return JSON.parse(readFileSync(resultFile, 'utf8'));
+}
+
 function printSummary(label, { passed, failed, skipped = 0 }) {
   console.log(`${label}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 }
@@ -108,18 +121,29 @@ const tasks = {
     await build();
     printSummary('integration', await integration());
   },
+  async e2e() {
+    await build();
+    printSummary('e2e', await e2e());
+  },
+  async screenshots(args) {
+    await build();
+    await step('screenshots of the real UI (docs/images)', process.execPath, ['scripts/screenshots.mjs', ...args]);
+  },
   async test() {
     await tasks.typecheck();
     await tasks.lint();
     await build();
     const unitCounts = await unit();
     const integrationCounts = await integration();
+    const e2eCounts = await e2e();
     printSummary('unit', unitCounts);
     printSummary('integration', integrationCounts);
+    printSummary('e2e', e2eCounts);
+    const counts = [unitCounts, integrationCounts, e2eCounts];
     const total = {
-      passed: unitCounts.passed + integrationCounts.passed,
-      failed: unitCounts.failed + integrationCounts.failed,
-      skipped: (unitCounts.skipped ?? 0) + (integrationCounts.skipped ?? 0),
+      passed: counts.reduce((sum, each) => sum + each.passed, 0),
+      failed: counts.reduce((sum, each) => sum + each.failed, 0),
+      skipped: counts.reduce((sum, each) => sum + (each.skipped ?? 0), 0),
     };
     printSummary('all', total);
     if (total.failed > 0 || total.passed === 0) process.exitCode = 1;
@@ -129,7 +153,9 @@ const tasks = {
     mkdirSync(join(repoRoot, 'out'), { recursive: true });
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
     const vsix = join('out', `${pkg.name}-${pkg.version}.vsix`);
-    await step('package (vsce)', bin('vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', vsix]);
+    // The README's pictures are relative links to docs/images/; without a repository URL to make
+    // them absolute, vsce refuses to package unless told to leave relative links as they are.
+    await step('package (vsce)', bin('vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix]);
   },
   async bench(args) {
     // bench/run.ts: measures the performance budgets, writes bench/results.json and docs/benchmarks.md;
