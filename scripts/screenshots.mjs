@@ -17,7 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDemoServer } from '../demo/server.mjs';
 import { log, repoRoot } from './toolchain.mjs';
-import { delay, openWorkbench } from './workbench-driver.mjs';
+import { delay, lockRunDir, openWorkbench } from './workbench-driver.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: join(repoRoot, 'docs', 'images') } } });
 const outDir = resolve(values.out);
@@ -41,7 +41,10 @@ async function main() {
     await session?.stop();
     await demo.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => {
+    rmSync(`${runDir}.lock`, { force: true });
+    process.exit(130);
+  }));
   try {
     session = await openWorkbench({
       runDir,
@@ -166,9 +169,12 @@ async function previewFrame(page) {
   throw new Error('The markdown preview did not open within 30 s.');
 }
 
+const unlock = await lockRunDir(runDir, log);
 try {
   await main();
 } catch (error) {
   log(error instanceof Error ? error.message : String(error));
   process.exitCode = 1;
+} finally {
+  unlock();
 }

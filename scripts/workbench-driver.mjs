@@ -7,8 +7,8 @@
 //
 // Everything started here is stopped by `session.stop()`, newest first: Chromium (its own process
 // group), then code-server (its own process group).
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { groupAlive, killGroup, linkExtension, startCodeServer } from './code-server.mjs';
 import { repoRoot } from './toolchain.mjs';
 
@@ -192,6 +192,39 @@ export class Workbench {
   /** Notifications on screen now, as text. */
   async notifications() {
     return this.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+  }
+}
+
+/**
+ * One run at a time per run directory (the e2e test and the screenshots script each reuse theirs):
+ * waits while another living process holds `<runDir>.lock`, takes over a dead one's. Returns the
+ * function that releases the lock.
+ */
+export async function lockRunDir(runDir, log = () => undefined) {
+  const lock = `${runDir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  let announced = false;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch {
+      const owner = Number(readFileSync(lock, 'utf8'));
+      let alive;
+      try {
+        process.kill(owner, 0);
+        alive = owner > 0 && owner !== process.pid;
+      } catch {
+        alive = false;
+      }
+      if (!alive) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (!announced) log(`Another run (pid ${owner}) is using ${runDir}; waiting for it to finish.`);
+      announced = true;
+      await delay(1000);
+    }
   }
 }
 

@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_SERVER_CANDIDATES } from '../../src/core/localServers.ts';
-import { openWorkbench } from '../../scripts/workbench-driver.mjs';
+import { lockRunDir, openWorkbench } from '../../scripts/workbench-driver.mjs';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,6 +55,15 @@ function report(name, error, skipped) {
 }
 
 async function main() {
+  const unlock = await lockRunDir(runDir, (message) => console.log(`  ${message}`));
+  try {
+    return await run();
+  } finally {
+    unlock();
+  }
+}
+
+async function run() {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   cpSync(join(repoRoot, 'samples'), workspace, { recursive: true });
@@ -69,7 +78,10 @@ async function main() {
     await session?.stop();
     await model.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => {
+    rmSync(`${runDir}.lock`, { force: true });
+    process.exit(130);
+  }));
   const timer = setTimeout(() => {
     console.log(`  ✖ the run did not finish within ${TIMEOUT_MS / 1000} s`);
     void screenshot(session?.page).then(stopAll).finally(() => process.exit(1));
