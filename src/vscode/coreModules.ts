@@ -1,4 +1,6 @@
-// Everything src/vscode needs from src/core at run time, behind one lazy import (see core.ts).
+// Everything src/vscode needs from src/core at run time, behind one lazy import (see core.ts). In the
+// package this import resolves to the shared bundle dist/core.js (scripts/bundles.mjs), which exports
+// the whole core; this list is what the extension may use of it.
 export { createHierarchy } from '../core/hierarchy.ts';
 export { acceptLayer, editLayer, layerMarkdown, selectAlternative } from '../core/layers.ts';
 export { parseHierarchy } from '../core/schema.ts';

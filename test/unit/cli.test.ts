@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { shippedBundles } from '../../scripts/bundles.mjs';
 import { isComplete, latestHierarchies } from '../../src/core/batch.ts';
 import type { Hierarchy } from '../../src/core/hierarchy.ts';
 import { runCli } from '../../src/cli/cli.ts';
@@ -14,7 +15,6 @@ import { parseHierarchy } from '../../src/core/schema.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ScriptedModelServer, type RecordedRequest, type ScriptedReply } from '../server/scriptedServer.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLE_PATH = fileURLToPath(new URL('../fixtures/deeptheorem-sample.jsonl', import.meta.url));
 const SAMPLE = readFileSync(SAMPLE_PATH, 'utf8');
 const SAMPLE_RECORDS = SAMPLE.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as { problem_name: string; prompt: string; answer: boolean });
@@ -50,20 +50,10 @@ let cliBundle = '';
 before(async () => {
   baseUrl = await server.start();
   workdir = mkdtempSync(join(tmpdir(), 'insight-proof-cli-'));
-  // The bundle the spawned runs execute, built exactly as esbuild.mjs builds dist/cli.js (into a
-  // temporary directory, so the test never races another build writing dist/).
+  // The spawned runs execute the shipped layout (dist/cli.js requiring dist/core.js), built by the
+  // same definitions as esbuild.mjs into a temporary folder, so the test never races another build.
   cliBundle = join(workdir, 'cli.js');
-  await esbuild.build({
-    absWorkingDir: REPO,
-    entryPoints: ['src/cli/main.ts'],
-    outfile: cliBundle,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'error',
-  });
+  for (const options of shippedBundles({ outdir: workdir })) await esbuild.build({ ...options, logLevel: 'error' });
 });
 
 after(async () => {
