@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import type { Browser } from 'playwright-core';
 import { createHierarchy, type Hierarchy } from '../src/core/hierarchy.ts';
 import { hierarchiesFromDocument, renderProofBlock } from '../src/core/insertBlock.ts';
 import { acceptLayer } from '../src/core/layers.ts';
@@ -27,8 +28,11 @@ type Log = (message: string) => void;
 interface CodeServerModule {
   ensureCodeServer(options: { log: Log }): Promise<unknown>;
   startCodeServer(options: { workspaceFolder: string; runDir: string; log: Log; env: Record<string, string> }): Promise<{ origin: string; stop(): Promise<void> }>;
-  groupAlive(pgid: number): boolean;
-  killGroup(pid: number, signal: NodeJS.Signals): boolean;
+}
+
+/** What this file uses of scripts/chromium.mjs (plain JavaScript, shared with the integration harness). */
+interface ChromiumModule {
+  launchChromium(options: { runDir: string; cleanups: { push(cleanup: () => Promise<void>): unknown } }): Promise<{ browser: Browser }>;
 }
 
 const EMPTY_ID = 'insight-proof-bench.empty-extension';
@@ -36,8 +40,6 @@ const HOST_ID = 'insight-proof-bench.benchmark-host';
 const REQUIRE_COPIES = 15;
 const TREE_BATCH = 250;
 const TREE_DOCUMENTS = 2;
-const CHROMIUM = process.env.INSIGHT_PROOF_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const WINDOW_TIMEOUT_MS = 120_000;
 
 /** The extension tests module lives in a development extension of its own that contributes nothing. */
@@ -146,7 +148,8 @@ export async function benchVsCode(repoRoot: string, extensionDir: string, runs: 
   const treeDocuments = await writeTreeDocuments(workspace);
   const configFile = join(runDir, 'config.json');
 
-  const { ensureCodeServer, startCodeServer, groupAlive, killGroup } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'code-server.mjs')).href)) as CodeServerModule;
+  const { ensureCodeServer, startCodeServer } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'code-server.mjs')).href)) as CodeServerModule;
+  const { launchChromium } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'chromium.mjs')).href)) as ChromiumModule;
   await ensureCodeServer({ log });
   const release = await acquireVsCodeLock(join(repoRoot, 'out', 'integration-run.lock'), log);
   const cleanups: (() => Promise<void> | void)[] = [release];
@@ -154,25 +157,7 @@ export async function benchVsCode(repoRoot: string, extensionDir: string, runs: 
   try {
     const server = await startCodeServer({ workspaceFolder: workspace, runDir: join(runDir, 'code-server'), log, env: { INSIGHT_PROOF_BENCH_CONFIG: configFile } });
     cleanups.push(server.stop);
-    const { chromium } = await import('playwright-core');
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}; install it (apt-get install --no-install-recommends chromium) or set INSIGHT_PROOF_CHROMIUM.`);
-    const browserServer = await chromium.launchServer({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      env: { ...process.env, XDG_CONFIG_HOME: join(runDir, 'chromium-config'), XDG_CACHE_HOME: join(runDir, 'chromium-cache') },
-      timeout: 60_000,
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
-    const chromiumPid = browserServer.process().pid;
-    cleanups.push(async () => {
-      await Promise.race([browserServer.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      if (chromiumPid && groupAlive(chromiumPid)) killGroup(chromiumPid, 'SIGKILL');
-    });
-    const browser = await chromium.connect(browserServer.wsEndpoint(), { timeout: 30_000 });
-    cleanups.push(() => browser.close().catch(() => undefined));
+    const { browser } = await launchChromium({ runDir, cleanups });
 
     const { host } = new URL(server.origin);
     const remote = (path: string) => `vscode-remote://${host}${path}`;

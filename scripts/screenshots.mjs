@@ -17,7 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDemoServer } from '../demo/server.mjs';
 import { log, repoRoot } from './toolchain.mjs';
-import { delay, lockRunDir, openWorkbench } from './workbench-driver.mjs';
+import { delay, lockRunDir, openWorkbench, stopOnSignals } from './workbench-driver.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: join(repoRoot, 'docs', 'images') } } });
 const outDir = resolve(values.out);
@@ -41,10 +41,7 @@ async function main() {
     await session?.stop();
     await demo.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => {
-    rmSync(`${runDir}.lock`, { force: true });
-    process.exit(130);
-  }));
+  stopOnSignals(runDir, stopAll);
   try {
     session = await openWorkbench({
       runDir,

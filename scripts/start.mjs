@@ -21,6 +21,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_MODEL_ID, startDemoServer } from '../demo/server.mjs';
+import { cleanupStack } from './cleanups.mjs';
 import { CODE_SERVER_VERSION, VSCODE_VERSION, linkExtension, startCodeServer, writeQuietSettings } from './code-server.mjs';
 import { cacheRoot, log, repoRoot } from './toolchain.mjs';
 
@@ -31,20 +32,9 @@ function usage() {
 }
 
 /** What this run started, stopped newest first on Ctrl-C, on a failure and when VS Code ends. */
-const cleanups = [];
-let stopping;
+const cleanups = cleanupStack(log);
 function stopEverything(reason) {
-  stopping ??= (async () => {
-    if (reason) log(`${reason}; stopping what \`npm start\` started.`);
-    for (const stop of cleanups.splice(0).reverse()) {
-      try {
-        await stop();
-      } catch (error) {
-        log(`while stopping: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  })();
-  return stopping;
+  return cleanups.stop(reason && `${reason}; stopping what \`npm start\` started.`);
 }
 
 function parseOptions(argv) {
@@ -190,7 +180,7 @@ async function startInCodeServer({ port, openBrowser }, demo) {
   if (openBrowser) openInBrowser(url);
 
   const code = await server.exited;
-  if (!stopping) {
+  if (!cleanups.stopping) {
     await stopEverything(`code-server exited (${code})`);
     throw new Error(`code-server stopped unexpectedly (${code}); see ${server.logFile}, then run \`npm start\` again.`);
   }

@@ -7,24 +7,12 @@
 //
 // Everything started here is stopped by `session.stop()`, newest first: Chromium (its own process
 // group), then code-server (its own process group).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { groupAlive, killGroup, linkExtension, startCodeServer } from './code-server.mjs';
+import { launchChromium } from './chromium.mjs';
+import { cleanupStack } from './cleanups.mjs';
+import { linkExtension, startCodeServer } from './code-server.mjs';
 import { repoRoot } from './toolchain.mjs';
-
-export const CHROMIUM_PATH = process.env.INSIGHT_PROOF_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  // Sharp text in screenshots at any device scale.
-  '--font-render-hinting=none',
-];
 
 /**
  * Starts code-server on `workspace` with the given user settings and opens the workbench in
@@ -38,47 +26,14 @@ const CHROMIUM_ARGS = [
  * }} options
  */
 export async function openWorkbench({ runDir, workspace, settings = {}, log = () => undefined, viewport = { width: 1280, height: 800 } }) {
-  const cleanups = [];
-  let stopping;
-  const stop = () => {
-    stopping ??= (async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) {
-        try {
-          await cleanup();
-        } catch (error) {
-          log(`while stopping: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-    })();
-    return stopping;
-  };
+  const cleanups = cleanupStack(log);
+  const stop = () => cleanups.stop();
   try {
     mkdirSync(runDir, { recursive: true });
     linkExtension({ extensionsDir: join(runDir, 'extensions'), extensionPath: repoRoot });
     const server = await startCodeServer({ workspaceFolder: workspace, runDir, log, settings, smokeTestDriver: false });
     cleanups.push(() => server.stop());
-    const { chromium } = await import('playwright-core');
-    if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(`Chromium is not at ${CHROMIUM_PATH}; install it (apt-get install --no-install-recommends chromium) or set INSIGHT_PROOF_CHROMIUM to its path.`);
-    }
-    // A browser server rather than a plain launch: it tells us Chromium's process group.
-    const browserServer = await chromium.launchServer({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      env: { ...process.env, XDG_CONFIG_HOME: join(runDir, 'chromium-config'), XDG_CACHE_HOME: join(runDir, 'chromium-cache') },
-      timeout: 60_000,
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
-    const chromiumPid = browserServer.process().pid;
-    cleanups.push(async () => {
-      await Promise.race([browserServer.close().catch(() => undefined), delay(10_000)]);
-      if (chromiumPid && groupAlive(chromiumPid)) killGroup(chromiumPid, 'SIGKILL');
-    });
-    const browser = await chromium.connect(browserServer.wsEndpoint(), { timeout: 30_000 });
-    cleanups.push(() => browser.close().catch(() => undefined));
+    const { browser } = await launchChromium({ runDir, screenshots: true, cleanups });
     const page = await browser.newPage({ viewport });
     const url = `${server.origin}/?folder=${encodeURIComponent(workspace).replaceAll('%2F', '/')}`;
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
@@ -226,6 +181,17 @@ export async function lockRunDir(runDir, log = () => undefined) {
       await delay(1000);
     }
   }
+}
+
+/**
+ * On Ctrl-C or SIGTERM: stops what the run started (`stopAll`), releases the run directory's lock
+ * (see lockRunDir) and exits with 130.
+ */
+export function stopOnSignals(runDir, stopAll) {
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => {
+    rmSync(`${runDir}.lock`, { force: true });
+    process.exit(130);
+  }));
 }
 
 export function delay(ms) {

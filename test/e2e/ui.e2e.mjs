@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_SERVER_CANDIDATES } from '../../src/core/localServers.ts';
-import { lockRunDir, openWorkbench } from '../../scripts/workbench-driver.mjs';
+import { lockRunDir, openWorkbench, stopOnSignals } from '../../scripts/workbench-driver.mjs';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -78,10 +78,7 @@ async function run() {
     await session?.stop();
     await model.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => {
-    rmSync(`${runDir}.lock`, { force: true });
-    process.exit(130);
-  }));
+  stopOnSignals(runDir, stopAll);
   const timer = setTimeout(() => {
     console.log(`  ✖ the run did not finish within ${TIMEOUT_MS / 1000} s`);
     void screenshot(session?.page).then(stopAll).finally(() => process.exit(1));

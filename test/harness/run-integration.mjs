@@ -23,7 +23,9 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
-import { VSCODE_VERSION, ensureCodeServer, groupAlive, killGroup, startCodeServer, workbenchUrl, writeQuietSettings } from '../../scripts/code-server.mjs';
+import { launchChromium } from '../../scripts/chromium.mjs';
+import { cleanupStack } from '../../scripts/cleanups.mjs';
+import { VSCODE_VERSION, ensureCodeServer, startCodeServer, workbenchUrl, writeQuietSettings } from '../../scripts/code-server.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const artifactsDir = join(repoRoot, 'out', 'integration-run');
@@ -36,17 +38,6 @@ const OUTPUT_MARK = '\u2063[suite] ';
 
 const resultFile = process.env.INSIGHT_PROOF_RESULT_FILE ? resolve(process.env.INSIGHT_PROOF_RESULT_FILE) : undefined;
 const timeoutMs = Number(process.env.INSIGHT_PROOF_INTEGRATION_TIMEOUT_MS || 10 * 60_000);
-const chromiumPath = process.env.INSIGHT_PROOF_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** Set once a signal asks us to stop: from then on the interrupted run's own errors are not news. */
 let interrupted = false;
@@ -56,19 +47,9 @@ function log(message) {
 }
 
 /** Things this run started, stopped newest first on every way out (success, failure, timeout, signal). */
-const cleanups = [];
-let cleaningUp;
+const cleanups = cleanupStack(log);
 function cleanup() {
-  cleaningUp ??= (async () => {
-    for (const stop of cleanups.splice(0).reverse()) {
-      try {
-        await stop();
-      } catch (error) {
-        log(`while stopping: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  })();
-  return cleaningUp;
+  return cleanups.stop();
 }
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
@@ -117,7 +98,7 @@ async function runInCodeServer(workspace) {
     cleanups.push(server.stop);
     log(`code-server ${server.origin} (pid group ${server.pid}) is up after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
-    const { browser, chromiumPid } = await launchChromium();
+    const { browser, chromiumPid } = await launchChromium({ runDir: artifactsDir, cleanups });
 
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const consoleLog = join(artifactsDir, 'browser-console.log');
@@ -163,38 +144,6 @@ async function runInCodeServer(workspace) {
     if (page && !interrupted) await screenshot(page);
     throw error;
   }
-}
-
-/**
- * Headless Chromium through playwright-core. A browser server (rather than a plain launch) tells us
- * Chromium's PID: Playwright starts it in its own process group, which cleanup stops if a graceful
- * close does not end it.
- */
-async function launchChromium() {
-  const { chromium } = await import('playwright-core');
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium is not at ${chromiumPath}; install it (apt-get install --no-install-recommends chromium) or set INSIGHT_PROOF_CHROMIUM to its path.`);
-  }
-  const server = await chromium.launchServer({
-    executablePath: chromiumPath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    // Chromium's own config and crash database go to the run directory, not the user's home.
-    env: { ...process.env, XDG_CONFIG_HOME: join(artifactsDir, 'chromium-config'), XDG_CACHE_HOME: join(artifactsDir, 'chromium-cache') },
-    timeout: 60_000,
-    // This script stops the browser itself, after the tests and on signals.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  });
-  const chromiumPid = server.process().pid;
-  cleanups.push(async () => {
-    await Promise.race([server.close().catch(() => undefined), new Promise((resolveDelay) => setTimeout(resolveDelay, 10_000))]);
-    if (chromiumPid && groupAlive(chromiumPid)) killGroup(chromiumPid, 'SIGKILL');
-  });
-  const browser = await chromium.connect(server.wsEndpoint(), { timeout: 30_000 });
-  cleanups.push(() => browser.close().catch(() => undefined));
-  return { browser, chromiumPid };
 }
 
 async function runInDesktopVsCode(workspace) {
