@@ -16,9 +16,9 @@ import type { Hierarchy } from '../../src/core/hierarchy.ts';
 import type { InsightProofApi } from '../../src/vscode/api.ts';
 import type { ImportResult } from '../../src/vscode/exportImport.ts';
 import type { TreeNode } from '../../src/vscode/hierarchyTree.ts';
-import { DEFAULT_MODEL, ScriptedModelServer, type ScriptedReply } from '../server/scriptedServer.ts';
-import { getApi, getExtension, waitFor, workspaceFolder } from './helpers.ts';
-import { deleteAllHierarchies, hierarchiesOf, openMarkdown, placeCursor, resetSettings, setSettings, viewRows } from './vscodeHelpers.ts';
+import { DEFAULT_MODEL, type ScriptedModelServer, type ScriptedReply } from '../server/scriptedServer.ts';
+import { getExtension, waitFor, workspaceFolder } from './helpers.ts';
+import { deleteAllHierarchies, endScriptedSuite, hierarchiesOf, openMarkdown, placeCursor, setSettings, startScriptedSuite, startScriptedTest, viewRows } from './vscodeHelpers.ts';
 
 const TECHNIQUES = '1. **Telescoping sum**: write each odd number as a difference of consecutive squares.\n2. **Induction on n**: adding 2n + 1 to n^2 gives (n + 1)^2.\n';
 const SKETCH = '1. Check the case $n = 1$.\n2. Assume $1 + 3 + \\dots + (2n - 1) = n^2$.\n3. Add $2n + 1$ and recognise $(n + 1)^2$.\n';
@@ -125,25 +125,15 @@ describe('Export, import and review in VS Code', function () {
   let api: InsightProofApi;
 
   before(async () => {
-    server = new ScriptedModelServer({ models: [DEFAULT_MODEL, JUDGE_MODEL], defaultReply: (request) => STAGE_REPLIES[request.stage ?? ''] ?? { status: 400 } });
-    const baseUrl = await server.start();
-    api = await getApi();
-    await setSettings({ baseUrl, model: DEFAULT_MODEL, preset: 'deepinsight', autoAdvance: true });
+    ({ server, api } = await startScriptedSuite({ models: [DEFAULT_MODEL, JUDGE_MODEL], replies: STAGE_REPLIES, settings: { preset: 'deepinsight', autoAdvance: true } }));
   });
 
-  after(async () => {
-    await deleteAllHierarchies(api);
-    await resetSettings();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.fs.delete(exportsFolder(), { recursive: true, useTrash: false }).then(undefined, () => undefined);
-    await server.close();
-  });
+  after(() => endScriptedSuite({ server, api }, () => vscode.workspace.fs.delete(exportsFolder(), { recursive: true, useTrash: false }).then(undefined, () => undefined)));
 
   beforeEach(async () => {
-    await deleteAllHierarchies(api);
+    await startScriptedTest({ server, api });
     await vscode.workspace.fs.delete(exportsFolder(), { recursive: true, useTrash: false }).then(undefined, () => undefined);
     await vscode.workspace.fs.createDirectory(exportsFolder());
-    server.requests.length = 0;
   });
 
   it('exports one hierarchy as readable markdown and as LaTeX that pdflatex compiles', async () => {

@@ -15,7 +15,7 @@ import { HierarchyTreeProvider } from '../../src/vscode/hierarchyTree.ts';
 import { HierarchyPersistence, INTERRUPTED_MESSAGE, STATE_FILE, STATE_FORMAT, type PersistenceLog } from '../../src/vscode/persistence.ts';
 import { DEFAULT_MODEL, ScriptedModelServer, type ScriptedReply } from '../server/scriptedServer.ts';
 import { getApi, waitFor, workspaceFolder } from './helpers.ts';
-import { deleteAllHierarchies, hierarchiesOf, markerLines, openMarkdown, placeCursor, resetSettings, setSettings, waitForHierarchy } from './vscodeHelpers.ts';
+import { deleteAllHierarchies, endScriptedSuite, hierarchiesOf, markerLines, openMarkdown, placeCursor, resetSettings, setSettings, startScriptedSuite, startScriptedTest, waitForHierarchy } from './vscodeHelpers.ts';
 
 const TECHNIQUES = '1. **Telescoping sum**: write each odd number as a difference of consecutive squares.\n2. **Induction on n**: adding 2n + 1 to n^2 gives (n + 1)^2.\n';
 const SKETCH = '1. Check the case $n = 1$.\n2. Add $2n + 1$ and recognise $(n + 1)^2$.\n';
@@ -87,24 +87,14 @@ describe('Resilience in VS Code: typing during an insert, double starts, reloads
   let api: InsightProofApi;
 
   before(async () => {
-    server = new ScriptedModelServer({ defaultReply: (request) => STAGE_REPLIES[request.stage ?? ''] ?? { status: 400 } });
-    const baseUrl = await server.start();
-    api = await getApi();
-    await setSettings({ baseUrl, model: DEFAULT_MODEL, preset: 'deepinsight', autoAdvance: true });
+    ({ server, api } = await startScriptedSuite({ replies: STAGE_REPLIES, settings: { preset: 'deepinsight', autoAdvance: true } }));
   });
 
-  after(async () => {
-    await deleteAllHierarchies(api);
-    await resetSettings();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(api.stateFile, '..', 'resilience-tests'), { recursive: true, useTrash: false }).then(undefined, () => undefined);
-    await server.close();
-  });
+  after(() =>
+    endScriptedSuite({ server, api }, () => vscode.workspace.fs.delete(vscode.Uri.joinPath(api.stateFile, '..', 'resilience-tests'), { recursive: true, useTrash: false }).then(undefined, () => undefined)),
+  );
 
-  beforeEach(async () => {
-    await deleteAllHierarchies(api);
-    server.requests.length = 0;
-  });
+  beforeEach(() => startScriptedTest({ server, api }));
 
   it('inserts under the theorem when the person types between planning and applying, keeping what they typed', async () => {
     const { editor, hierarchy } = await provedAndAccepted(api, 'race-insert.md');

@@ -5,17 +5,17 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { InsightProofApi } from '../../src/vscode/api.ts';
-import { DEFAULT_MODEL, ScriptedModelServer, type ScriptedReply } from '../server/scriptedServer.ts';
-import { getApi, waitFor } from './helpers.ts';
+import type { ScriptedModelServer, ScriptedReply } from '../server/scriptedServer.ts';
+import { waitFor } from './helpers.ts';
 import {
   childLabels,
-  deleteAllHierarchies,
+  endScriptedSuite,
   hierarchiesOf,
   markerLines,
   openMarkdown,
   placeCursor,
-  resetSettings,
-  setSettings,
+  startScriptedSuite,
+  startScriptedTest,
   viewRows,
   waitForHierarchy,
 } from './vscodeHelpers.ts';
@@ -41,23 +41,12 @@ describe('The VS Code experience: prove, stream, edit, regenerate, insert, resto
   let api: InsightProofApi;
 
   before(async () => {
-    server = new ScriptedModelServer({ defaultReply: (request) => STAGE_REPLIES[request.stage ?? ''] ?? { status: 400 } });
-    const baseUrl = await server.start();
-    api = await getApi();
-    await setSettings({ baseUrl, model: DEFAULT_MODEL, preset: 'deepinsight', autoAdvance: true });
+    ({ server, api } = await startScriptedSuite({ replies: STAGE_REPLIES, settings: { preset: 'deepinsight', autoAdvance: true } }));
   });
 
-  after(async () => {
-    await deleteAllHierarchies(api);
-    await resetSettings();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await server.close();
-  });
+  after(() => endScriptedSuite({ server, api }));
 
-  beforeEach(async () => {
-    await deleteAllHierarchies(api);
-    server.requests.length = 0;
-  });
+  beforeEach(() => startScriptedTest({ server, api }));
 
   it('proves the theorem at the cursor from the command palette, streaming each layer into the view', async () => {
     // The techniques arrive slowly, in small chunks, so the view can be seen mid-stream.
@@ -414,23 +403,12 @@ describe('The VS Code experience: one layer at a time, preview and saved state',
   let api: InsightProofApi;
 
   before(async () => {
-    server = new ScriptedModelServer({ defaultReply: (request) => STAGE_REPLIES[request.stage ?? ''] ?? { status: 400 } });
-    const baseUrl = await server.start();
-    api = await getApi();
-    await setSettings({ baseUrl, model: DEFAULT_MODEL, autoAdvance: false });
+    ({ server, api } = await startScriptedSuite({ replies: STAGE_REPLIES, settings: { autoAdvance: false } }));
   });
 
-  after(async () => {
-    await deleteAllHierarchies(api);
-    await resetSettings();
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await server.close();
-  });
+  after(() => endScriptedSuite({ server, api }));
 
-  beforeEach(async () => {
-    await deleteAllHierarchies(api);
-    server.requests.length = 0;
-  });
+  beforeEach(() => startScriptedTest({ server, api }));
 
   it('proves a selected statement one layer at a time when autoAdvance is off', async () => {
     const statement = 'Show that the product of two odd integers is odd.';

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { Hierarchy, LayerStage } from '../../src/core/hierarchy.ts';
 import type { InsightProofApi } from '../../src/vscode/api.ts';
 import type { TreeNode } from '../../src/vscode/hierarchyTree.ts';
-import { waitFor, workspaceFolder } from './helpers.ts';
+import { DEFAULT_MODEL, ScriptedModelServer, type ScriptedReply } from '../server/scriptedServer.ts';
+import { getApi, waitFor, workspaceFolder } from './helpers.ts';
 
 export const SETTINGS = ['baseUrl', 'model', 'stageModels', 'judgeModel', 'preset', 'autoAdvance', 'temperature', 'maxTokens', 'requestTimeoutSeconds'] as const;
 
@@ -103,4 +104,45 @@ export async function deleteAllHierarchies(api: InsightProofApi): Promise<void> 
 /** Lines of a document's text that are proof block markers. */
 export function markerLines(text: string): string[] {
   return text.split(/\r?\n/).filter((line) => line.startsWith('<!-- insight-proof:'));
+}
+
+/** A suite's scripted model server and the extension's API, once its `before` hook has run. */
+export interface ScriptedSuite {
+  server: ScriptedModelServer;
+  api: InsightProofApi;
+}
+
+/**
+ * For a suite's `before`: starts a scripted model server that answers each stage with
+ * `replies[stage]` (400 for anything else) and points the extension at it (DEFAULT_MODEL and
+ * `settings` on top), as a person sets it up in the Settings editor.
+ */
+export async function startScriptedSuite(options: {
+  replies: Record<string, ScriptedReply>;
+  settings: Partial<Record<(typeof SETTINGS)[number], unknown>>;
+  models?: string[];
+}): Promise<ScriptedSuite> {
+  const server = new ScriptedModelServer({ ...(options.models ? { models: options.models } : {}), defaultReply: (request) => options.replies[request.stage ?? ''] ?? { status: 400 } });
+  const baseUrl = await server.start();
+  const api = await getApi();
+  await setSettings({ baseUrl, model: DEFAULT_MODEL, ...options.settings });
+  return { server, api };
+}
+
+/**
+ * For a suite's `after`: leaves no hierarchy, setting or editor behind, runs the suite's own
+ * `cleanUp` (files it wrote), then stops the server.
+ */
+export async function endScriptedSuite({ server, api }: ScriptedSuite, cleanUp?: () => PromiseLike<unknown>): Promise<void> {
+  await deleteAllHierarchies(api);
+  await resetSettings();
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await cleanUp?.();
+  await server.close();
+}
+
+/** For a suite's `beforeEach`: an empty view and no recorded requests. */
+export async function startScriptedTest({ server, api }: ScriptedSuite): Promise<void> {
+  await deleteAllHierarchies(api);
+  server.requests.length = 0;
 }
