@@ -3,11 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from '../../src/cli/cli.ts';
-import type { CliIo } from '../../src/cli/io.ts';
 import { createHierarchy, type Hierarchy } from '../../src/core/hierarchy.ts';
 import { importHierarchies } from '../../src/core/import.ts';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
+import { runCliInProcess, type CliRun } from './cliHarness.ts';
 import { FIXTURE_RECORDS_PATH, fixtureRecords, provedHierarchy, realisticHierarchy } from './exportSamples.ts';
 
 const server = new ScriptedModelServer({ models: ['insight-test-model', 'judge-model'] });
@@ -23,24 +22,8 @@ after(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { INSIGHT_PROOF_BASE_URL: baseUrl, INSIGHT_PROOF_MODEL: 'insight-test-model', ...env },
-    cwd: workdir,
-    signal: new AbortController().signal,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCliInProcess(args, { env: { INSIGHT_PROOF_BASE_URL: baseUrl, INSIGHT_PROOF_MODEL: 'insight-test-model', ...env }, cwd: workdir });
 }
 
 function writeJsonl(name: string, hierarchies: readonly Hierarchy[]): string {

@@ -19,13 +19,13 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { runCli } from '../../src/cli/cli.ts';
 import { createModelClient, type ClientLogger } from '../../src/core/client.ts';
 import { EXPORT_FORMATS, suggestedFileName } from '../../src/core/export/index.ts';
 import { ExportFileError, writeExportFile } from '../../src/core/exportFile.ts';
 import { createHierarchy } from '../../src/core/hierarchy.ts';
 import { buildStageMessages } from '../../src/core/prompts.ts';
 import { ScriptedModelServer, type RecordedRequest, type ScriptedReply } from '../server/scriptedServer.ts';
+import { runCliInProcess, type CliRun } from './cliHarness.ts';
 
 const CANARY = 'sk-insight-canary-7f3a9c';
 /** The distinctive part of the key: a truncated or re-quoted key still contains it. */
@@ -81,26 +81,12 @@ after(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI in process with the canary in the environment; records everything it printed. */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { INSIGHT_PROOF_BASE_URL: baseUrl, INSIGHT_PROOF_MODEL: MODEL, INSIGHT_PROOF_API_KEY: CANARY, ...env },
-    cwd: workdir,
-    signal: new AbortController().signal,
-  });
-  see(`stdout of ${args.join(' ')}`, stdout);
-  see(`stderr of ${args.join(' ')}`, stderr);
-  return { code, stdout, stderr };
+async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const run = await runCliInProcess(args, { env: { INSIGHT_PROOF_BASE_URL: baseUrl, INSIGHT_PROOF_MODEL: MODEL, INSIGHT_PROOF_API_KEY: CANARY, ...env }, cwd: workdir });
+  see(`stdout of ${args.join(' ')}`, run.stdout);
+  see(`stderr of ${args.join(' ')}`, run.stderr);
+  return run;
 }
 
 /** Records every file the tests wrote into the work folder. */
