@@ -301,9 +301,25 @@ export interface ReviewOutcome {
  * the score no longer describes the proof shown. Unknown times count as current.
  */
 export function isReviewStale(hierarchy: Hierarchy): boolean {
+  const review = hierarchy.review;
+  if (review?.proofDigest !== undefined) return review.proofDigest !== proofDigest(hierarchy.layers.proof.text);
+  // Reviews written before digests were recorded: compare times.
   const reviewedAt = Date.parse(hierarchy.review?.createdAt ?? '');
   const proofChangedAt = Date.parse(hierarchy.layers.proof.updatedAt ?? '');
   return hierarchy.review !== undefined && Number.isFinite(reviewedAt) && Number.isFinite(proofChangedAt) && proofChangedAt > reviewedAt;
+}
+
+/**
+ * A short digest of a proof text (FNV-1a, 32 bits): enough to tell that the graded text changed,
+ * without copying the proof into the review. Accepting a layer does not change its text.
+ */
+export function proofDigest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `fnv1a-${hash.toString(16).padStart(8, '0')}`;
 }
 
 /** The judge model of the settings: judgeModel when set, else the main model. */
@@ -340,6 +356,6 @@ export async function runReview(hierarchy: Hierarchy, client: ModelClient, setti
   });
   const parsed = parseReview(result.content);
   const now = (options.now ?? (() => new Date()))().toISOString();
-  const review: Review = { ...parsed.review, model: result.model || model, raw: result.content, createdAt: now };
+  const review: Review = { ...parsed.review, model: result.model || model, raw: result.content, createdAt: now, proofDigest: proofDigest(proof.text) };
   return { hierarchy: { ...hierarchy, review, updatedAt: now }, warnings: parsed.warnings };
 }

@@ -84,6 +84,7 @@ export const ReviewSchema = z.object({
   model: z.optional(z.string()),
   raw: z.optional(z.string()),
   createdAt: z.optional(z.string()),
+  proofDigest: z.optional(text('Digest of the proof text that was graded: the review is stale once the proof text differs.')),
 });
 export type Review = z.infer<typeof ReviewSchema>;
 

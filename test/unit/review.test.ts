@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { createModelClient, type ModelClient } from '../../src/core/client.ts';
 import { ModelError } from '../../src/core/errors.ts';
 import { createHierarchy } from '../../src/core/hierarchy.ts';
-import { isReviewStale, parseReview, ReviewInputError, ReviewParseError, reviewJsonSchema, rubricTotal, runReview } from '../../src/core/review.ts';
+import { acceptLayer, editLayer } from '../../src/core/layers.ts';
+import { isReviewStale, parseReview, proofDigest, ReviewInputError, ReviewParseError, reviewJsonSchema, rubricTotal, runReview } from '../../src/core/review.ts';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
 import { provedHierarchy } from './exportSamples.ts';
 
@@ -61,7 +62,19 @@ describe('parsing a judge\'s answer', () => {
     assert.throws(() => parseReview('<think>only thoughts</think>'), /^ReviewParseError: The judge returned an empty answer; /);
   });
 
-  test('a review is stale once the proof changed after it', () => {
+  test('a review is stale once the proof text differs from the graded one, not when the proof is accepted', () => {
+    const hierarchy = provedHierarchy();
+    hierarchy.layers.proof = { ...hierarchy.layers.proof, status: 'draft' };
+    hierarchy.review = { ...hierarchy.review!, proofDigest: proofDigest(hierarchy.layers.proof.text) };
+    const accepted = acceptLayer(hierarchy, 'proof', new Date('2030-01-01T00:00:00Z'));
+    assert.equal(isReviewStale(accepted), false);
+    const edited = editLayer(accepted, 'proof', `${accepted.layers.proof.text}\n\nOne more remark.`, new Date('2030-01-02T00:00:00Z'));
+    assert.equal(isReviewStale(edited), true);
+    assert.notEqual(proofDigest('a'), proofDigest('b'));
+    assert.match(proofDigest(''), /^fnv1a-[0-9a-f]{8}$/);
+  });
+
+  test('a review without a digest (older files) is stale once the proof changed after it', () => {
     const hierarchy = provedHierarchy();
     assert.equal(isReviewStale(hierarchy), false);
     hierarchy.layers.proof = { ...hierarchy.layers.proof, updatedAt: '2026-03-05T00:00:00.000Z' };
