@@ -17,6 +17,7 @@ import { createHierarchy, type Hierarchy } from '../src/core/hierarchy.ts';
 import { hierarchiesFromDocument, renderProofBlock } from '../src/core/insertBlock.ts';
 import { acceptLayer } from '../src/core/layers.ts';
 import { runPipeline } from '../src/core/pipeline.ts';
+import { lockRunDir } from '../scripts/runLock.mjs';
 import { FakeModelClient } from '../test/unit/fakeModelClient.ts';
 import { proofAnswer, SKETCH_ANSWER, TECHNIQUES_ANSWER } from './fixtures.ts';
 import { median, round, type CaseResult } from './stats.ts';
@@ -87,38 +88,6 @@ async function writeTreeDocuments(workspace: string): Promise<{ path: string; ex
   return documents;
 }
 
-/**
- * One VS Code run at a time per checkout, shared with the integration harness
- * (test/harness/run-integration.mjs uses the same lock file): benchmark figures taken while another
- * VS Code runs tests would measure the contention.
- */
-async function acquireVsCodeLock(lock: string, log: Log): Promise<() => void> {
-  mkdirSync(dirname(lock), { recursive: true });
-  let announced = false;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lock, { force: true });
-    } catch {
-      const owner = Number(readFileSync(lock, 'utf8'));
-      let alive: boolean;
-      try {
-        process.kill(owner, 0);
-        alive = owner > 0;
-      } catch {
-        alive = false;
-      }
-      if (!alive) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (!announced) log(`Another VS Code run (pid ${owner}) holds ${lock}; waiting for it to finish.`);
-      announced = true;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-}
-
 export interface VsCodeBench {
   results: CaseResult[];
   vscodeVersion: string;
@@ -151,7 +120,9 @@ export async function benchVsCode(repoRoot: string, extensionDir: string, runs: 
   const { ensureCodeServer, startCodeServer } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'code-server.mjs')).href)) as CodeServerModule;
   const { launchChromium } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'chromium.mjs')).href)) as ChromiumModule;
   await ensureCodeServer({ log });
-  const release = await acquireVsCodeLock(join(repoRoot, 'out', 'integration-run.lock'), log);
+  // One VS Code run at a time per checkout, shared with the integration harness: figures taken
+  // while another VS Code runs tests would measure the contention.
+  const release = await lockRunDir(join(repoRoot, 'out', 'integration-run'), { waitingFor: 'another VS Code run (integration tests or benchmark)', log });
   const cleanups: (() => Promise<void> | void)[] = [release];
   const hostResults: HostResult[] = [];
   try {

@@ -17,7 +17,8 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDemoServer } from '../demo/server.mjs';
 import { log, repoRoot } from './toolchain.mjs';
-import { delay, lockRunDir, openWorkbench, stopOnSignals } from './workbench-driver.mjs';
+import { lockRunDir } from './runLock.mjs';
+import { delay, openWorkbench, stopOnSignals } from './workbench-driver.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: join(repoRoot, 'docs', 'images') } } });
 const outDir = resolve(values.out);
@@ -166,7 +167,7 @@ async function previewFrame(page) {
   throw new Error('The markdown preview did not open within 30 s.');
 }
 
-const unlock = await lockRunDir(runDir, log);
+const unlock = await lockRunDir(runDir, { waitingFor: 'another screenshots run', log });
 try {
   await main();
 } catch (error) {

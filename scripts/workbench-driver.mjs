@@ -7,11 +7,12 @@
 //
 // Everything started here is stopped by `session.stop()`, newest first: Chromium (its own process
 // group), then code-server (its own process group).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { launchChromium } from './chromium.mjs';
 import { cleanupStack } from './cleanups.mjs';
 import { linkExtension, startCodeServer } from './code-server.mjs';
+import { releaseRunDir } from './runLock.mjs';
 import { repoRoot } from './toolchain.mjs';
 
 /**
@@ -151,45 +152,12 @@ export class Workbench {
 }
 
 /**
- * One run at a time per run directory (the e2e test and the screenshots script each reuse theirs):
- * waits while another living process holds `<runDir>.lock`, takes over a dead one's. Returns the
- * function that releases the lock.
- */
-export async function lockRunDir(runDir, log = () => undefined) {
-  const lock = `${runDir}.lock`;
-  mkdirSync(dirname(lock), { recursive: true });
-  let announced = false;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lock, { force: true });
-    } catch {
-      const owner = Number(readFileSync(lock, 'utf8'));
-      let alive;
-      try {
-        process.kill(owner, 0);
-        alive = owner > 0 && owner !== process.pid;
-      } catch {
-        alive = false;
-      }
-      if (!alive) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (!announced) log(`Another run (pid ${owner}) is using ${runDir}; waiting for it to finish.`);
-      announced = true;
-      await delay(1000);
-    }
-  }
-}
-
-/**
  * On Ctrl-C or SIGTERM: stops what the run started (`stopAll`), releases the run directory's lock
- * (see lockRunDir) and exits with 130.
+ * if we hold it (see scripts/runLock.mjs) and exits with 130.
  */
 export function stopOnSignals(runDir, stopAll) {
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => {
-    rmSync(`${runDir}.lock`, { force: true });
+    releaseRunDir(runDir);
     process.exit(130);
   }));
 }

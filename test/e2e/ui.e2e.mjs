@@ -17,7 +17,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_SERVER_CANDIDATES } from '../../src/core/localServers.ts';
-import { lockRunDir, openWorkbench, stopOnSignals } from '../../scripts/workbench-driver.mjs';
+import { lockRunDir } from '../../scripts/runLock.mjs';
+import { openWorkbench, stopOnSignals } from '../../scripts/workbench-driver.mjs';
 import { ScriptedModelServer } from '../server/scriptedServer.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,7 +56,7 @@ function report(name, error, skipped) {
 }
 
 async function main() {
-  const unlock = await lockRunDir(runDir, (message) => console.log(`  ${message}`));
+  const unlock = await lockRunDir(runDir, { waitingFor: 'another end-to-end run', log: (message) => console.log(`  ${message}`) });
   try {
     return await run();
   } finally {

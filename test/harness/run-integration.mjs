@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { cleanupStack } from '../../scripts/cleanups.mjs';
+import { lockRunDir } from '../../scripts/runLock.mjs';
 import { VSCODE_VERSION, ensureCodeServer, startCodeServer, workbenchUrl, writeQuietSettings } from '../../scripts/code-server.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -244,42 +245,11 @@ function saveWorkbenchLogs(logs) {
   }
 }
 
-/**
- * One run at a time per checkout: runs share out/integration-run. A second run waits for the first
- * (a lock left by a process that no longer exists is taken over).
- */
-async function waitForOtherRuns() {
-  const lock = `${artifactsDir}.lock`;
-  mkdirSync(dirname(lock), { recursive: true });
-  let announced = false;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      cleanups.push(() => rmSync(lock, { force: true }));
-      return;
-    } catch {
-      const owner = Number(readFileSync(lock, 'utf8'));
-      let alive;
-      try {
-        process.kill(owner, 0);
-        alive = owner > 0;
-      } catch {
-        alive = false;
-      }
-      if (!alive) {
-        rmSync(lock, { force: true });
-        continue;
-      }
-      if (!announced) log(`Another integration run (pid ${owner}) is using ${artifactsDir}; waiting for it to finish.`);
-      announced = true;
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, 1000));
-    }
-  }
-}
-
 async function main() {
   if (resultFile) rmSync(resultFile, { force: true });
-  await waitForOtherRuns();
+  // One run at a time per checkout: runs share out/integration-run (the VS Code benchmark takes
+  // the same lock).
+  cleanups.push(await lockRunDir(artifactsDir, { waitingFor: 'another integration run', log }));
   if (!existsSync(testsIndex)) {
     throw new Error(`${testsIndex} does not exist; build the suite with \`node esbuild.mjs\` (or \`npm run build\`) first.`);
   }
