@@ -16,12 +16,18 @@ const watch = process.argv.includes('--watch');
 // Reports what went wrong in one line per problem, as the esbuild sample's problem matcher expects.
 const plugins = [problemReporter()];
 
-/** The integration suite's files: index.ts plus every *.test.ts, bundled separately for the VS Code test host. */
+/**
+ * The integration suite's files: index.ts plus every *.test.ts, and the untrusted-workspace pass's
+ * untrusted/*.test.ts (built to out/test/integration/untrusted/), bundled separately for the VS Code
+ * test host.
+ */
 function integrationEntryPoints() {
   const dir = 'test/integration';
-  return readdirSync(dir)
-    .filter((name) => name === 'index.ts' || name.endsWith('.test.ts'))
-    .map((name) => join(dir, name));
+  const untrusted = join(dir, 'untrusted');
+  return [
+    ...readdirSync(dir).filter((name) => name === 'index.ts' || name.endsWith('.test.ts')).map((name) => join(dir, name)),
+    ...readdirSync(untrusted).filter((name) => name.endsWith('.test.ts')).map((name) => join(untrusted, name)),
+  ];
 }
 
 const contexts = await Promise.all(shippedBundles({ production, plugins }).map((options) => esbuild.context(options)));
@@ -32,6 +38,8 @@ if (!production) {
       ...commonOptions({ plugins }),
       entryPoints: integrationEntryPoints(),
       outdir: 'out/test/integration',
+      // Paths below test/integration keep their folders (untrusted/ stays a subfolder).
+      outbase: 'test/integration',
       // Mocha is loaded from node_modules at run time by the test host, never bundled.
       external: ['vscode', 'mocha'],
     }),

@@ -93,10 +93,13 @@ export async function ensureCodeServer({ log = defaultLog } = {}) {
  *   tmpDir?: string,
  *   startTimeoutMs?: number,
  *   smokeTestDriver?: boolean,
+ *   workspaceTrust?: boolean,
  * }} options
+ *   workspaceTrust: leave workspace trust on (the settings decide whether it is enabled), so a
+ *   window can be untrusted; by default it is disabled and every folder is trusted.
  * @returns {Promise<{ port: number, origin: string, pid: number, logFile: string, exited: Promise<number | null>, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({ workspaceFolder, runDir, log = defaultLog, port = 0, env = {}, settings = {}, tmpDir, startTimeoutMs = 60_000, smokeTestDriver = true }) {
+export async function startCodeServer({ workspaceFolder, runDir, log = defaultLog, port = 0, env = {}, settings = {}, tmpDir, startTimeoutMs = 60_000, smokeTestDriver = true, workspaceTrust = false }) {
   const { entry, node } = await ensureCodeServer({ log });
   const userDataDir = join(runDir, 'user-data');
   const extensionsDir = join(runDir, 'extensions');
@@ -114,7 +117,7 @@ export async function startCodeServer({ workspaceFolder, runDir, log = defaultLo
     '--extensions-dir', extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--ignore-last-opened',
     // Only with the smoke-test driver does the web workbench read development options from the URL
     // (extensionDevelopmentPath, extensionTestsPath). It also hides notification toasts: windows

@@ -73,18 +73,40 @@ async function unit() {
   return nodeTestCounts(output);
 }
 
+/**
+ * The integration suite in two passes of the harness (test/harness/run-integration.mjs): the main
+ * suite in a trusted window, then the untrusted-workspace tests (test/integration/untrusted/) in a
+ * window whose folder is not trusted. Each pass writes {passed, failed, skipped, vscodeVersion};
+ * the counts are summed.
+ */
 async function integration() {
-  const resultFile = join(repoRoot, 'out', 'integration-result.json');
-  rmSync(resultFile, { force: true });
+  const passes = [
+    { title: 'integration tests (real VS Code)', resultFile: join(repoRoot, 'out', 'integration-result.json'), env: {} },
+    {
+      title: 'integration tests in an untrusted workspace (real VS Code)',
+      resultFile: join(repoRoot, 'out', 'integration-untrusted-result.json'),
+      env: { INSIGHT_PROOF_INTEGRATION_MODE: 'untrusted' },
+    },
+  ];
   mkdirSync(join(repoRoot, 'out'), { recursive: true });
-  try {
-    await step('integration tests (real VS Code)', process.execPath, ['test/harness/run-integration.mjs'], {
-      env: { INSIGHT_PROOF_RESULT_FILE: resultFile },
-    });
-  } finally {
-    if (!existsSync(resultFile)) log('The integration run reported no result.');
+  const results = [];
+  for (const { title, resultFile, env } of passes) {
+    rmSync(resultFile, { force: true });
+    try {
+      await step(title, process.execPath, ['test/harness/run-integration.mjs'], {
+        env: { INSIGHT_PROOF_RESULT_FILE: resultFile, ...env },
+      });
+    } finally {
+      if (!existsSync(resultFile)) log(`The run "${title}" reported no result.`);
+    }
+    results.push(JSON.parse(readFileSync(resultFile, 'utf8')));
   }
-  return JSON.parse(readFileSync(resultFile, 'utf8'));
+  return {
+    passed: results.reduce((sum, each) => sum + each.passed, 0),
+    failed: results.reduce((sum, each) => sum + each.failed, 0),
+    skipped: results.reduce((sum, each) => sum + (each.skipped ?? 0), 0),
+    vscodeVersion: results[0].vscodeVersion,
+  };
 }
 
 /** The end-to-end UI test in a browser (test/e2e/ui.e2e.mjs); its counts come back in a file. */

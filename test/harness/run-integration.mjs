@@ -16,10 +16,14 @@
 //   INSIGHT_PROOF_USE_TEST_ELECTRON=1  download a desktop VS Code with @vscode/test-electron
 //   INSIGHT_PROOF_VSCODE_VERSION       the version @vscode/test-electron downloads (default 1.139.1)
 //   INSIGHT_PROOF_CHROMIUM             the Chromium binary (default /usr/bin/chromium)
+//   INSIGHT_PROOF_INTEGRATION_MODE=untrusted  the untrusted-workspace pass instead of the main suite:
+//       workspace trust on, the folder not trusted, only out/test/integration/untrusted/*.test.js
+//       (see untrustedSetup below); artifacts in out/integration-run-untrusted/
 //
 // Artifacts (logs, the workspace copy the tests wrote to, a screenshot on failure) stay in
-// out/integration-run/ until the next run.
+// out/integration-run/ (out/integration-run-untrusted/) until the next run.
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
@@ -29,7 +33,15 @@ import { lockRunDir } from '../../scripts/runLock.mjs';
 import { VSCODE_VERSION, ensureCodeServer, startCodeServer, workbenchUrl, writeQuietSettings } from '../../scripts/code-server.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const artifactsDir = join(repoRoot, 'out', 'integration-run');
+const mode = process.env.INSIGHT_PROOF_INTEGRATION_MODE || 'trusted';
+if (mode !== 'trusted' && mode !== 'untrusted') {
+  process.stderr.write(`[integration] INSIGHT_PROOF_INTEGRATION_MODE must be "untrusted" or unset, not "${mode}".\n`);
+  process.exit(1);
+}
+const untrusted = mode === 'untrusted';
+/** Every VS Code run of this checkout (both passes, the benchmark) takes this directory's lock. */
+const lockedRunDir = join(repoRoot, 'out', 'integration-run');
+const artifactsDir = untrusted ? join(repoRoot, 'out', 'integration-run-untrusted') : lockedRunDir;
 const testsIndex = join(repoRoot, 'out', 'test', 'integration', 'index.js');
 const fixtureWorkspace = join(repoRoot, 'test', 'fixtures', 'workspace');
 const suiteResultFile = join(artifactsDir, 'mocha-result.json');
@@ -81,7 +93,85 @@ function readSuiteResult(outputLines) {
   return line ? JSON.parse(line.slice(RESULT_LINE_PREFIX.length)) : undefined;
 }
 
-async function runInCodeServer(workspace) {
+/**
+ * The untrusted pass's window, set up before it opens (a cloned repository's settings are there
+ * from the start): the user settings turn workspace trust on without any prompt and point
+ * Insight Proof at server A; the workspace's .vscode/settings.json points it at server B, with
+ * models only B serves. The two ports are reserved here and the scripted servers are started on
+ * them by the test itself (test/integration/untrusted/), inside the extension host, where it can
+ * read what each server received; the harness process holds no server.
+ */
+async function untrustedSetup(workspace) {
+  const portA = await freePort();
+  let portB = await freePort();
+  while (portB === portA) portB = await freePort();
+  const user = { baseUrl: `http://127.0.0.1:${portA}/v1`, model: 'user-model-a' };
+  const repository = { baseUrl: `http://127.0.0.1:${portB}/v1`, model: 'repository-model-b', proofModel: 'repository-prover-b' };
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(workspace, '.vscode', 'settings.json'),
+    // The preset is not restricted: the test sees it take effect, so the file is read at all.
+    `${JSON.stringify({ 'insightProof.baseUrl': repository.baseUrl, 'insightProof.model': repository.model, 'insightProof.stageModels': { proof: repository.proofModel }, 'insightProof.preset': 'instruct' }, null, 2)}\n`,
+  );
+  const settings = {
+    'security.workspace.trust.enabled': true,
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.emptyWindow': false,
+    'security.workspace.trust.banner': 'never',
+    'insightProof.baseUrl': user.baseUrl,
+    'insightProof.model': user.model,
+  };
+  return { settings, user, repository };
+}
+
+/** A loopback port free right now (the kernel does not hand it out again at once). */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * During the untrusted pass: the status bar, which only the page shows, must name the user's model
+ * and never the repository's. It is read every 250 ms while the tests run (the extension host, and
+ * with it the item, is gone once they end). `stop()` returns a failure sentence, or undefined.
+ */
+function watchStatusBar(page, { user, repository }) {
+  const statusBar = page.locator('#workbench\\.parts\\.statusbar');
+  let sawUser = false;
+  let sawRepository = '';
+  let last = '';
+  let watching = true;
+  const done = (async () => {
+    while (watching) {
+      const text = await statusBar.innerText({ timeout: 1_000 }).catch(() => '');
+      if (text) last = text.split('\n').filter(Boolean).join(' | ');
+      if (text.includes(user.model)) sawUser = true;
+      if (text.includes(repository.model)) sawRepository = last;
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 250));
+    }
+  })();
+  let verdict;
+  return {
+    stop() {
+      watching = false;
+      verdict ??= done.then(() => {
+        if (sawRepository) return `The status bar named the repository's model ${repository.model}: ${sawRepository}`;
+        if (!sawUser) return `The status bar never named the user's model ${user.model}; it last showed: ${last}`;
+        process.stdout.write(`    ✔ the status bar named the user's model (${user.model}) and never the repository's\n`);
+        return undefined;
+      });
+      return verdict;
+    },
+  };
+}
+
+async function runInCodeServer(workspace, untrustedWindow) {
   await ensureCodeServer({ log });
   const timeout = hardTimeout();
   cleanups.push(timeout.cancel);
@@ -94,7 +184,8 @@ async function runInCodeServer(workspace) {
       runDir: artifactsDir,
       log,
       // code-server's extension host inherits this, so the suite writes its counts for us.
-      env: { INSIGHT_PROOF_RESULT_FILE: suiteResultFile, INSIGHT_PROOF_OUTPUT_MARK: OUTPUT_MARK },
+      env: { INSIGHT_PROOF_RESULT_FILE: suiteResultFile, INSIGHT_PROOF_OUTPUT_MARK: OUTPUT_MARK, INSIGHT_PROOF_INTEGRATION_MODE: mode },
+      ...(untrustedWindow ? { settings: untrustedWindow.settings, workspaceTrust: true } : {}),
     });
     cleanups.push(server.stop);
     log(`code-server ${server.origin} (pid group ${server.pid}) is up after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
@@ -129,6 +220,8 @@ async function runInCodeServer(workspace) {
     writeFileSync(join(artifactsDir, 'workbench-url.txt'), `${url}\n`);
     log(`Chromium (pid group ${chromiumPid}) opens the workbench; tests start when it has loaded.`);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    const statusBarWatch = untrustedWindow ? watchStatusBar(page, untrustedWindow) : undefined;
+    cleanups.push(() => statusBarWatch?.stop());
 
     const serverDied = server.exited.then((code) => {
       throw new Error(`code-server stopped (${code}) during the run; see ${server.logFile}.`);
@@ -139,6 +232,15 @@ async function runInCodeServer(workspace) {
     const exitCode = await Promise.race([exited, serverDied, pageCrashed, timeout.promise]);
     log(`The test host finished with exit code ${exitCode} after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     const result = readSuiteResult(outputLines);
+    if (result && statusBarWatch) {
+      const problem = await statusBarWatch.stop();
+      if (problem) {
+        process.stdout.write(`    ✖ ${problem}\n`);
+        result.failed += 1;
+      } else {
+        result.passed += 1;
+      }
+    }
     if (exitCode !== 0 || !result || result.failed > 0) await screenshot(page);
     return { exitCode, result };
   } catch (error) {
@@ -147,10 +249,10 @@ async function runInCodeServer(workspace) {
   }
 }
 
-async function runInDesktopVsCode(workspace) {
+async function runInDesktopVsCode(workspace, untrustedWindow) {
   const { runTests } = await import('@vscode/test-electron');
   const userDataDir = join(artifactsDir, 'user-data');
-  writeQuietSettings(userDataDir);
+  writeQuietSettings(userDataDir, untrustedWindow?.settings);
   const executable = process.env.INSIGHT_PROOF_VSCODE_EXECUTABLE;
   const version = process.env.INSIGHT_PROOF_VSCODE_VERSION || VSCODE_VERSION;
   log(executable ? `Running the suite in the desktop VS Code at ${executable}.` : `Running the suite in desktop VS Code ${version} (downloaded by @vscode/test-electron).`);
@@ -166,12 +268,12 @@ async function runInDesktopVsCode(workspace) {
       workspace,
       `--user-data-dir=${userDataDir}`,
       `--extensions-dir=${join(artifactsDir, 'extensions')}`,
-      '--disable-workspace-trust',
+      ...(untrustedWindow ? [] : ['--disable-workspace-trust']),
       '--skip-welcome',
       '--skip-release-notes',
       '--disable-gpu',
     ],
-    extensionTestsEnv: { INSIGHT_PROOF_RESULT_FILE: suiteResultFile },
+    extensionTestsEnv: { INSIGHT_PROOF_RESULT_FILE: suiteResultFile, INSIGHT_PROOF_INTEGRATION_MODE: mode },
   }).then(
     (code) => code,
     (error) => {
@@ -249,7 +351,7 @@ async function main() {
   if (resultFile) rmSync(resultFile, { force: true });
   // One run at a time per checkout: runs share out/integration-run (the VS Code benchmark takes
   // the same lock).
-  cleanups.push(await lockRunDir(artifactsDir, { waitingFor: 'another integration run', log }));
+  cleanups.push(await lockRunDir(lockedRunDir, { waitingFor: 'another integration run', log }));
   if (!existsSync(testsIndex)) {
     throw new Error(`${testsIndex} does not exist; build the suite with \`node esbuild.mjs\` (or \`npm run build\`) first.`);
   }
@@ -261,7 +363,9 @@ async function main() {
 
   const desktop = Boolean(process.env.INSIGHT_PROOF_VSCODE_EXECUTABLE) || process.env.INSIGHT_PROOF_USE_TEST_ELECTRON === '1';
   const started = Date.now();
-  const { exitCode, result } = desktop ? await runInDesktopVsCode(workspace) : await runInCodeServer(workspace);
+  const untrustedWindow = untrusted ? await untrustedSetup(workspace) : undefined;
+  if (untrustedWindow) log(`Untrusted pass: workspace trust on, ${workspace} not trusted; user settings name ${untrustedWindow.user.baseUrl}, the workspace's ${untrustedWindow.repository.baseUrl}.`);
+  const { exitCode, result } = desktop ? await runInDesktopVsCode(workspace, untrustedWindow) : await runInCodeServer(workspace, untrustedWindow);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
   if (!result) {
@@ -274,7 +378,7 @@ async function main() {
   }
   log(`VS Code ${counts.vscodeVersion}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped in ${seconds} s.`);
   if (counts.failed > 0) return fail(`${counts.failed} integration test(s) failed; the Mocha output above shows which, and ${artifactsDir} holds logs and a screenshot.`);
-  if (counts.passed === 0) return fail('No integration test ran; check that test/integration/*.test.ts exist and were built with `node esbuild.mjs`.');
+  if (counts.passed === 0) return fail(`No integration test ran; check that test/integration/${untrusted ? 'untrusted/' : ''}*.test.ts exist and were built with \`node esbuild.mjs\`.`);
   if (exitCode !== 0) return fail(`The test host exited with code ${exitCode} although no test failed; see ${artifactsDir}.`);
   return 0;
 }

@@ -76,6 +76,16 @@ function watchUnhandledRejections(): { stop(): string[] } {
   };
 }
 
+/**
+ * The folder whose *.test.js files this run loads. The harness runs two passes: the main suite
+ * (this folder) in a trusted window, and with INSIGHT_PROOF_INTEGRATION_MODE=untrusted the tests of
+ * the untrusted/ subfolder, which need a window opened with workspace trust on and the folder not
+ * trusted (see test/harness/run-integration.mjs).
+ */
+function testDirectory(): string {
+  return process.env.INSIGHT_PROOF_INTEGRATION_MODE === 'untrusted' ? join(__dirname, 'untrusted') : __dirname;
+}
+
 export function run(): Promise<void> {
   const Mocha = loadMocha();
   const rejections = watchUnhandledRejections();
@@ -97,10 +107,11 @@ export function run(): Promise<void> {
     timeout: 20_000,
     slow: 2_000,
   });
-  const testFiles = readdirSync(__dirname)
+  const testDir = testDirectory();
+  const testFiles = readdirSync(testDir)
     .filter((name) => name.endsWith('.test.js'))
     .sort();
-  for (const file of testFiles) mocha.addFile(join(__dirname, file));
+  for (const file of testFiles) mocha.addFile(join(testDir, file));
 
   return new Promise<void>((resolveRun, reject) => {
     const runner = mocha.run(() => {
@@ -119,7 +130,7 @@ export function run(): Promise<void> {
       if (resultFile) writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
 
       if (result.failed > 0) reject(new Error(`${result.failed} integration test(s) failed; the Mocha output above shows which and why.`));
-      else if (result.passed === 0) reject(new Error(`No integration tests ran; build them with \`node esbuild.mjs\` (found ${testFiles.length} test file(s) in ${__dirname}).`));
+      else if (result.passed === 0) reject(new Error(`No integration tests ran; build them with \`node esbuild.mjs\` (found ${testFiles.length} test file(s) in ${testDir}).`));
       else resolveRun();
     });
   });

@@ -1,7 +1,8 @@
 // Settings, model set-up and workspace trust. The suite's workspace is trusted (the test host
 // starts with workspace trust disabled, and an untrusted window cannot be made from inside a test),
-// so the untrusted case is checked on the configuration module with a fake `inspect()` result,
-// next to a check that package.json restricts the same settings for VS Code itself.
+// so the extension's own untrusted rule is checked on the configuration module with a fake
+// `inspect()` result, next to a check that package.json restricts the same settings for VS Code
+// itself. A real untrusted window is the harness's second pass: untrusted/restrictedSettings.test.ts.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { effectiveSetting, readConfig, readConfigFrom, RESTRICTED_SETTINGS, type SettingInspection, type SettingsSource } from '../../src/vscode/config.ts';
