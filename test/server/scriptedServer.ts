@@ -6,7 +6,7 @@
 // It uses only node:http so that it runs under node:test (as .ts) and bundles into the VS Code
 // integration suite (CommonJS) unchanged.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 
 export interface ScriptedReply {
   /** Streamed in chunks (SSE) or sent whole (non-stream). */
@@ -390,4 +390,14 @@ function* pieces(text: string, size: number): Generator<string> {
     yield text.slice(start, end);
     start = end;
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (bound once, then released): a server that is down. */
+export async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (address === null || typeof address !== 'object') throw new Error('The probe socket has no port.');
+  return address.port;
 }

@@ -2,11 +2,10 @@
 // Timeouts and backoffs are small so the whole file runs in a few seconds.
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createModelClient, retryAfterMs, retryDelayMs, type ChatRequest, type ClientOptions, type EndpointConfig, type StreamDelta } from '../../src/core/client.ts';
 import { describeError, ModelError, redactSecrets } from '../../src/core/errors.ts';
-import { ScriptedModelServer, type ScriptedServerOptions } from '../server/scriptedServer.ts';
+import { closedPort, ScriptedModelServer, type ScriptedServerOptions } from '../server/scriptedServer.ts';
 
 const CANARY_KEY = 'sk-canary-XYZ';
 const MODEL = 'deepinsight-7b';
@@ -60,15 +59,6 @@ async function failure(promise: Promise<unknown>): Promise<ModelError> {
   assert.fail('expected the request to fail');
 }
 
-/** A TCP port nothing listens on (bound once, then released, never spoken HTTP to). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
-}
 
 /** One sentence: a single final period, no line breaks. */
 function assertOneSentence(message: string): void {

@@ -18,7 +18,6 @@
 import './setup.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -31,7 +30,7 @@ import { runPipeline, type PipelineEvent, type PipelineSettings } from '../../sr
 import type { PresetName } from '../../src/core/prompts.ts';
 import { ReviewParseError, runReview } from '../../src/core/review.ts';
 import { runCli } from '../../src/cli/cli.ts';
-import { ScriptedModelServer, type ScriptedReply } from '../server/scriptedServer.ts';
+import { closedPort, ScriptedModelServer, type ScriptedReply } from '../server/scriptedServer.ts';
 import { FakeModelClient } from './fakeModelClient.ts';
 
 const MODEL = 'insight-test-model';
@@ -453,15 +452,6 @@ const FAULTS: Fault[] = [
 // ---------------------------------------------------------------------------------------------
 // Running one cell
 
-/** A TCP port nothing listens on (bound once, then released, never spoken HTTP to). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  assert.ok(address !== null && typeof address === 'object');
-  return address.port;
-}
 
 /** One sentence that says what to do: a single final period, no line break, an imperative after a semicolon. */
 function assertActionableSentence(message: string): void {
